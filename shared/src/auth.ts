@@ -1,11 +1,12 @@
 import { z } from 'zod';
 
 export const ROLES = ['ward_doctor', 'neurologist', 'radiologist', 'scheduler', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
 export const RoleSchema = z.enum(ROLES);
+export type Role = z.infer<typeof RoleSchema>;
 
 export const SITE_KINDS = ['hub', 'remote'] as const;
-export type SiteKind = (typeof SITE_KINDS)[number];
+export const SiteKindSchema = z.enum(SITE_KINDS);
+export type SiteKind = z.infer<typeof SiteKindSchema>;
 
 /** Site codes are short upper-case identifiers, e.g. `MACON`. */
 export const SiteCodeSchema = z
@@ -25,67 +26,33 @@ export const LoginRequestSchema = z
 export type LoginRequest = z.infer<typeof LoginRequestSchema>;
 
 export const TotpCodeRequestSchema = z.object({ code: z.string().regex(/^\d{6}$/) }).strict();
+export const TotpSetupSchema = z.object({ secret: z.string(), otpauthUrl: z.string() });
+export type TotpSetupDto = z.infer<typeof TotpSetupSchema>;
 
-export interface SiteDto {
-  id: string;
-  code: string;
-  name: string;
-  kind: SiteKind;
+export const SiteDtoSchema = z.object({
+  id: z.uuid(),
+  code: z.string(),
+  name: z.string(),
+  kind: SiteKindSchema,
   /** The hub a remote site sends its patients to; null for hubs. */
-  hubCode: string | null;
-}
+  hubCode: z.string().nullable(),
+});
+export type SiteDto = z.infer<typeof SiteDtoSchema>;
 
-export interface UserDto {
-  id: string;
-  email: string;
-  name: string;
-  role: Role;
+export const UserDtoSchema = z.object({
+  id: z.uuid(),
+  email: z.string(),
+  name: z.string(),
+  role: RoleSchema,
   /** Sites the user belongs to. */
-  sites: SiteDto[];
-  totpEnabled: boolean;
-}
-
-/** `GET /api/me`. */
-export interface MeDto {
-  user: UserDto;
-  /** Every site whose data this user may see: their own, plus the remote sites of their hub for hub staff. */
-  visibleSiteCodes: string[];
-  permissions: Permission[];
-}
-
-export interface AeTitleDto {
-  id: string;
-  aeTitle: string;
-  siteCode: string;
-  createdAt: string;
-}
-
-export interface ApiTokenDto {
-  id: string;
-  name: string;
-  siteCode: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
-
-/** Returned once, at creation: the token itself is never stored nor shown again. */
-export interface CreatedApiTokenDto extends ApiTokenDto {
-  token: string;
-}
-
-/** DICOM AE titles: up to 16 characters of the default repertoire, no backslash, not only spaces. */
-export const AeTitleSchema = z
-  .string()
-  .trim()
-  .regex(/^[\x20-\x5b\x5d-\x7e]{1,16}$/, 'AE title: 1-16 printable ASCII characters, no backslash');
-
-export const CreateTokenRequestSchema = z.object({ name: z.string().trim().min(1).max(100) }).strict();
-export const CreateAeTitleRequestSchema = z.object({ aeTitle: AeTitleSchema }).strict();
+  sites: z.array(SiteDtoSchema),
+  totpEnabled: z.boolean(),
+});
+export type UserDto = z.infer<typeof UserDtoSchema>;
 
 /**
  * What a principal may do. Routes name one permission; the server's access policy maps it to roles and
- * checks the site scope in one place. The client uses the same list to decide what to show.
+ * checks the site scope in one place. The client uses the same table to decide what to show.
  */
 export const PERMISSIONS = {
   'me:read': ['ward_doctor', 'neurologist', 'radiologist', 'scheduler', 'admin'],
@@ -96,6 +63,7 @@ export const PERMISSIONS = {
   'audit:read': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
+export const PermissionSchema = z.enum(Object.keys(PERMISSIONS) as [Permission, ...Permission[]]);
 
 export function roleHasPermission(role: Role, permission: Permission): boolean {
   return (PERMISSIONS[permission] as readonly Role[]).includes(role);
@@ -104,6 +72,46 @@ export function roleHasPermission(role: Role, permission: Permission): boolean {
 export function permissionsOf(role: Role): Permission[] {
   return (Object.keys(PERMISSIONS) as Permission[]).filter((p) => roleHasPermission(role, p));
 }
+
+/** `GET /api/me` and the answer to a successful login. */
+export const MeDtoSchema = z.object({
+  user: UserDtoSchema,
+  /** Every site whose data this user may see: their own, plus the remote sites of their hub for hub staff. */
+  visibleSiteCodes: z.array(z.string()),
+  permissions: z.array(PermissionSchema),
+});
+export type MeDto = z.infer<typeof MeDtoSchema>;
+
+/** DICOM AE titles: up to 16 characters of the default repertoire, no backslash, not only spaces. */
+export const AeTitleSchema = z
+  .string()
+  .trim()
+  .regex(/^[\x20-\x5b\x5d-\x7e]{1,16}$/, 'AE title: 1-16 printable ASCII characters, no backslash');
+
+export const AeTitleDtoSchema = z.object({
+  id: z.uuid(),
+  aeTitle: z.string(),
+  siteCode: z.string(),
+  createdAt: z.string(),
+});
+export type AeTitleDto = z.infer<typeof AeTitleDtoSchema>;
+
+export const ApiTokenDtoSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  siteCode: z.string(),
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+});
+export type ApiTokenDto = z.infer<typeof ApiTokenDtoSchema>;
+
+/** Returned once, at creation: the token itself is never stored nor shown again. */
+export const CreatedApiTokenDtoSchema = ApiTokenDtoSchema.extend({ token: z.string() });
+export type CreatedApiTokenDto = z.infer<typeof CreatedApiTokenDtoSchema>;
+
+export const CreateTokenRequestSchema = z.object({ name: z.string().trim().min(1).max(100) }).strict();
+export const CreateAeTitleRequestSchema = z.object({ aeTitle: AeTitleSchema }).strict();
 
 /** Names of the cookies and header of the session and CSRF double-submit scheme. */
 export const SESSION_COOKIE = 'ts_session';

@@ -1,3 +1,4 @@
 export * from './errors';
 export * from './auth';
 export * from './audit';
+export * from './realtime';

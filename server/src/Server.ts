@@ -1,0 +1,84 @@
+import { once } from 'node:events';
+import { access, constants, mkdir } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { EventEmitter } from 'node:events';
+import { createApp } from './app';
+import { AuthService } from './auth/auth.service';
+import type { ServerConfig } from './config';
+import type { Db } from './db/Db';
+import { migrate } from './db/migrate';
+import { openDb } from './db/open';
+import type { Logger } from './logger';
+import { WsHub } from './realtime/WsHub';
+import { seedDemo, type DemoCredential } from './seed/demo.seed';
+
+/**
+ * The platform's server process: database, HTTP API, client, WebSocket hub. `create()` returns once it
+ * listens; `close()` is idempotent and emits 'closed'.
+ */
+export class Server extends EventEmitter {
+  readonly db: Db;
+  readonly url: string;
+  /** Demo accounts created by this start, for the launcher to print once; null when none were seeded. */
+  readonly demoCredentials: DemoCredential[] | null;
+  readonly #http: http.Server;
+  readonly #ws: WsHub;
+  #closing: Promise<void> | undefined;
+
+  private constructor(db: Db, httpServer: http.Server, ws: WsHub, url: string, demo: DemoCredential[] | null) {
+    super();
+    this.db = db;
+    this.#http = httpServer;
+    this.#ws = ws;
+    this.url = url;
+    this.demoCredentials = demo;
+  }
+
+  static async create(config: ServerConfig, log: Logger, options: { db?: Db } = {}): Promise<Server> {
+    const storageDir = path.join(config.DATA_DIR, 'dicom');
+    await mkdir(storageDir, { recursive: true });
+    const db = options.db ?? (await openDb({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR }));
+    try {
+      const applied = await migrate(db);
+      if (applied.length) log.info({ migrations: applied }, 'database migrated');
+      const demo = config.DEMO_SEED ? await seedDemo(db, config.DEMO_PASSWORD) : null;
+      const auth = new AuthService(db, config);
+      const ready = async () => {
+        try {
+          await db.query('SELECT 1');
+          await access(storageDir, constants.W_OK);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      const { app } = createApp({ config, db, log, auth, ready });
+      const httpServer = http.createServer(app);
+      // Slow clients must not hold sockets forever; large DICOM uploads keep the socket busy, not idle.
+      httpServer.headersTimeout = 30_000;
+      httpServer.requestTimeout = 0;
+      const ws = await WsHub.create(httpServer, auth, log);
+      httpServer.listen(config.PORT, config.HOST);
+      await once(httpServer, 'listening');
+      const { port } = httpServer.address() as AddressInfo;
+      const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
+      return new Server(db, httpServer, ws, `http://${host}:${port}`, demo);
+    } catch (err) {
+      if (!options.db) await db.close();
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.#ws.close();
+      this.#http.closeAllConnections();
+      await new Promise<void>((resolve) => this.#http.close(() => resolve()));
+      await this.db.close();
+      this.emit('closed');
+    })();
+    return this.#closing;
+  }
+}

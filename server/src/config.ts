@@ -1,0 +1,61 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+
+const EnvSchema = z.object({
+  /** HTTP port of the API, DICOMweb, WebSockets and the client. Default 8080; 0 picks a free port. */
+  PORT: port.default(8080),
+  /** Interface the HTTP server listens on. Default 127.0.0.1: expose it on purpose, behind TLS. */
+  HOST: z.string().min(1).default('127.0.0.1'),
+  /** Where the embedded database and the DICOM files live. Default ./data. */
+  DATA_DIR: z.string().min(1).default('./data'),
+  /** A PostgreSQL server. Default unset: the embedded PGlite under DATA_DIR/db is used. */
+  DATABASE_URL: z.string().startsWith('postgres').optional(),
+  /** Port of the DICOM C-STORE SCP. Default 11112. */
+  DICOM_PORT: port.default(11112),
+  /** Sessions end after this many minutes without a request. Default 30. */
+  SESSION_IDLE_MINUTES: positiveInt.default(30),
+  /** Failed logins in a row before an account is locked. Default 5. */
+  LOGIN_MAX_FAILURES: positiveInt.default(5),
+  /** How long a locked account stays locked, in minutes. Default 15. */
+  LOGIN_LOCK_MINUTES: positiveInt.default(15),
+  /** Login attempts allowed per client address per minute. Default 20. */
+  LOGIN_RATE_PER_MINUTE: positiveInt.default(20),
+  /** `auto` marks cookies Secure when the request came over TLS (directly or per TRUST_PROXY). Default auto. */
+  COOKIE_SECURE: z.enum(['auto', 'always', 'never']).default('auto'),
+  /** Express `trust proxy` value, e.g. `loopback` behind a local reverse proxy. Default unset: trust none. */
+  TRUST_PROXY: z.string().optional(),
+  /** Largest JSON body accepted by the API, in bytes. Default 102400. */
+  JSON_BODY_LIMIT: positiveInt.default(100 * 1024),
+  /** Seed demo sites and users into an empty database. Default true; set false in production. */
+  DEMO_SEED: bool.default(true),
+  /** Password for every demo user. Default unset: a random one per user, printed once. */
+  DEMO_PASSWORD: z.string().min(12).optional(),
+  /** The built client served at /. Default client/dist of this repository. */
+  CLIENT_DIST: z.string().default(path.join(REPO_ROOT, 'client/dist')),
+  /** pino level. Default info. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type ServerConfig = Readonly<z.infer<typeof EnvSchema>>;
+
+/** Parses the environment once; throws naming every bad key so that a misconfigured server never starts. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const known = Object.fromEntries(
+    Object.keys(EnvSchema.shape).flatMap((k) => (env[k] === undefined || env[k] === '' ? [] : [[k, env[k]]])),
+  );
+  const parsed = EnvSchema.safeParse(known);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid configuration: ${problems.join('; ')}`);
+  }
+  return Object.freeze({ ...parsed.data, DATA_DIR: path.resolve(parsed.data.DATA_DIR) });
+}

@@ -35,9 +35,6 @@ try {
   step('type check');
   run(bin('tsc'), ['-b']);
 
-  step('docker-compose.yml');
-  run('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q']);
-
   step('client build');
   run(bin('vite'), ['build', 'client', '--logLevel', 'warn']);
 

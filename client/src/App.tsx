@@ -1,0 +1,149 @@
+import type { MeDto } from '@telestroke/shared';
+import { useCallback, useEffect, useState } from 'react';
+import { AdminPage } from './admin/AdminPage';
+import { getMe, logout } from './api/auth';
+import { isApiError, onSessionLost } from './api/http';
+import { LoginPage, type LoginNotice } from './auth/LoginPage';
+import { HomePage } from './home/HomePage';
+import { errorMessageKey } from './i18n/errors';
+import type { MessageKey } from './i18n/fr';
+import { useT } from './i18n/I18nProvider';
+import { AppHeader } from './layout/AppHeader';
+import { NotFoundPage } from './layout/NotFoundPage';
+import { StatusScreen } from './layout/StatusScreen';
+import { navigate, useRoute } from './router';
+import { Banner } from './ui/Banner';
+
+type Session =
+  | { status: 'loading' }
+  | { status: 'unreachable'; error: MessageKey }
+  | { status: 'anonymous'; notice: LoginNotice | null }
+  | { status: 'authenticated'; me: MeDto };
+
+export function App() {
+  const t = useT();
+  const [session, setSession] = useState<Session>({ status: 'loading' });
+  const [attempt, setAttempt] = useState(0);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    getMe({ signal: controller.signal, reportSessionLoss: false }).then(
+      (me) => {
+        if (!controller.signal.aborted) setSession({ status: 'authenticated', me });
+      },
+      (err: unknown) => {
+        if (controller.signal.aborted) return;
+        if (isApiError(err) && err.status === 401) {
+          // A fresh visitor is simply not signed in; only an explicit expiry deserves a notice.
+          setSession({ status: 'anonymous', notice: err.code === 'SESSION_EXPIRED' ? 'expired' : null });
+        } else {
+          setSession({ status: 'unreachable', error: errorMessageKey(err) });
+        }
+      },
+    );
+    return () => controller.abort();
+  }, [attempt]);
+
+  useEffect(() => onSessionLost(() => setSession({ status: 'anonymous', notice: 'expired' })), []);
+
+  const refreshMe = useCallback(async () => {
+    try {
+      setSession({ status: 'authenticated', me: await getMe() });
+    } catch {
+      // A lost session is handled by onSessionLost; anything else leaves the current, slightly stale, view.
+    }
+  }, []);
+
+  switch (session.status) {
+    case 'loading':
+      return <StatusScreen title={t('app.loading')} />;
+    case 'unreachable':
+      return (
+        <StatusScreen title={t('app.unreachable.title')}>
+          <Banner tone="error">{t(session.error)}</Banner>
+          <p>{t('app.unreachable.body')}</p>
+          <button
+            type="button"
+            className="btn btn-primary btn-block"
+            onClick={() => {
+              setSession({ status: 'loading' });
+              setAttempt((n) => n + 1);
+            }}
+          >
+            {t('app.retry')}
+          </button>
+        </StatusScreen>
+      );
+    case 'anonymous':
+      return (
+        <LoginPage notice={session.notice} onLoggedIn={(me) => setSession({ status: 'authenticated', me })} />
+      );
+    case 'authenticated':
+      return (
+        <SignedIn
+          me={session.me}
+          onAccountChanged={refreshMe}
+          onLoggedOut={() => setSession({ status: 'anonymous', notice: 'loggedOut' })}
+        />
+      );
+  }
+}
+
+interface SignedInProps {
+  me: MeDto;
+  /** Never rejects. */
+  onAccountChanged(): Promise<void>;
+  onLoggedOut(): void;
+}
+
+function SignedIn({ me, onAccountChanged, onLoggedOut }: SignedInProps) {
+  const t = useT();
+  const route = useRoute();
+  const [loggingOut, setLoggingOut] = useState(false);
+  const [logoutError, setLogoutError] = useState<MessageKey | null>(null);
+
+  async function handleLogout() {
+    setLoggingOut(true);
+    setLogoutError(null);
+    try {
+      await logout();
+    } catch (err) {
+      // Any other failure leaves the server session open: say so rather than pretend the user is out.
+      if (!(isApiError(err) && err.status === 401)) {
+        setLoggingOut(false);
+        setLogoutError(errorMessageKey(err));
+        return;
+      }
+    }
+    // The next person on a shared ward tablet starts from home, not from the previous user's screen.
+    navigate({ name: 'home' });
+    onLoggedOut();
+  }
+
+  let page;
+  switch (route.name) {
+    case 'home':
+      page = <HomePage me={me} onAccountChanged={onAccountChanged} />;
+      break;
+    case 'admin':
+      page = <AdminPage me={me} requestedSite={route.siteCode} />;
+      break;
+    case 'notFound':
+      page = <NotFoundPage />;
+      break;
+  }
+
+  return (
+    <>
+      <AppHeader me={me} loggingOut={loggingOut} onLogout={() => void handleLogout()} />
+      {logoutError && (
+        <div className="page page-banner">
+          <Banner tone="error" testId="logout-error">
+            {t(logoutError)}
+          </Banner>
+        </div>
+      )}
+      {page}
+    </>
+  );
+}

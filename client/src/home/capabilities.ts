@@ -1,0 +1,26 @@
+import type { MeDto, Role } from '@telestroke/shared';
+import { canAdminister } from '../auth/permissions';
+
+export type CapabilityId = 'consult' | 'worklist' | 'schedule' | 'admin';
+
+export interface Capability {
+  id: CapabilityId;
+  /** Where the tile leads; null while the screen is not built, so the tile says "coming soon". */
+  href: string | null;
+}
+
+/** The clinical capabilities have no permission yet (their APIs do not exist): they follow the role. */
+const CLINICAL: ReadonlyArray<{ id: CapabilityId; roles: readonly Role[] }> = [
+  { id: 'consult', roles: ['ward_doctor', 'neurologist'] },
+  { id: 'worklist', roles: ['neurologist', 'radiologist'] },
+  { id: 'schedule', roles: ['scheduler', 'neurologist', 'radiologist'] },
+];
+
+export function capabilitiesFor(me: MeDto): Capability[] {
+  const capabilities: Capability[] = CLINICAL.filter((c) => c.roles.includes(me.user.role)).map((c) => ({
+    id: c.id,
+    href: null,
+  }));
+  if (canAdminister(me)) capabilities.push({ id: 'admin', href: '#/admin' });
+  return capabilities;
+}

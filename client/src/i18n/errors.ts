@@ -1,0 +1,32 @@
+import { ApiError } from '../api/ApiError';
+import type { MessageKey } from './fr';
+
+/** The message to show for a failed call. Anything unforeseen gets the generic message, never raw server text. */
+export function errorMessageKey(err: unknown): MessageKey {
+  if (!(err instanceof ApiError)) return 'error.generic';
+  switch (err.code) {
+    case 'INVALID_CREDENTIALS':
+    case 'ACCOUNT_LOCKED':
+    case 'RATE_LIMITED':
+    case 'TOTP_REQUIRED':
+    case 'TOTP_INVALID':
+    case 'SESSION_EXPIRED':
+    case 'UNAUTHENTICATED':
+    case 'VALIDATION_FAILED':
+    case 'FORBIDDEN':
+    case 'NOT_FOUND':
+    case 'CONFLICT':
+    case 'CSRF_FAILED':
+    case 'UNAVAILABLE':
+    case 'NETWORK':
+      return `error.${err.code}`;
+    case 'ALREADY_EXISTS':
+      return 'error.CONFLICT';
+    case 'UNPROCESSABLE':
+      return 'error.VALIDATION_FAILED';
+    case 'TIMEOUT':
+      return 'error.UNAVAILABLE';
+    default:
+      return 'error.generic';
+  }
+}

@@ -66,6 +66,18 @@ const sfuPort = env.SFU_PORT || '4443';
 
 ensureClientBuilt();
 
+async function waitForHealth(url) {
+  for (;;) {
+    if (stopping) throw new Error('stopping');
+    try {
+      if ((await fetch(url)).status === 200) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 const children = new Set();
 let stopping = false;
 function launch(name, script, extraEnv = {}) {
@@ -98,11 +110,17 @@ launch('server', 'server/src/main.ts', { PORT: port });
 log(`platform:  http://127.0.0.1:${port}/   (API /api, DICOMweb /dicom-web, health /healthz)`);
 log(`DICOM:     port ${env.DICOM_PORT || '11112'}`);
 
-ensureWorker({ log: (m) => log(`mediasoup worker: ${m}`) }).then(
+// On a new machine the worker build takes minutes of both cores: it waits until the server answers, so that
+// the web app comes up first.
+waitForHealth(`http://127.0.0.1:${port}/healthz`)
+  .then(() => ensureWorker({ log: (m) => log(`mediasoup worker: ${m}`) }))
+  .then(
   (workerBin) => {
     if (stopping) return;
     launch('sfu', 'sfu/src/main.ts', { SFU_PORT: sfuPort, MEDIASOUP_WORKER_BIN: workerBin });
     log(`SFU:       http://127.0.0.1:${sfuPort}/healthz`);
   },
-  (err) => log(`video consults unavailable: the mediasoup worker could not be built: ${err.message}`),
+  (err) => {
+    if (!stopping) log(`video consults unavailable: the mediasoup worker could not be built: ${err.message}`);
+  },
 );

@@ -1,6 +1,8 @@
 // `npm test`: prepares what the suite needs on a fresh machine, then runs every test once.
 // Steps that cannot be done fail with a message naming what is missing; nothing is skipped silently.
 import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureDebianPackages } from './lib/debian.mjs';
@@ -48,11 +50,20 @@ try {
     MEDIASOUP_WORKER_BIN: workerBin,
     CHROMIUM_PATH: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   };
-  const args = ['run', ...process.argv.slice(2)];
+  const report = path.join(os.tmpdir(), `telestroke-vitest-${process.pid}.json`);
+  const args = ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)];
   exitCode = await new Promise((resolve) => {
     const child = spawn(bin('vitest'), args, { cwd: root, stdio: 'inherit', env });
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
+  // One plain closing line, whatever the reporter printed above it.
+  try {
+    const r = JSON.parse(readFileSync(report, 'utf8'));
+    console.log(`\n${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+    rmSync(report, { force: true });
+  } catch {
+    console.log('\nvitest wrote no report');
+  }
 } catch (err) {
   console.error(`\nnpm test could not run: ${err.message}`);
   exitCode = 1;

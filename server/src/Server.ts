@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { EventEmitter } from 'node:events';
 import { createApp } from './app';
+import { Imaging } from './dicom/Imaging';
+import { CStoreScp } from './dicom/scp/CStoreScp';
 import { AuthService } from './auth/auth.service';
 import type { ServerConfig } from './config';
 import type { Db } from './db/Db';
@@ -23,13 +25,25 @@ export class Server extends EventEmitter {
   readonly url: string;
   /** Demo accounts created by this start, for the launcher to print once; null when none were seeded. */
   readonly demoCredentials: DemoCredential[] | null;
+  readonly imaging: Imaging;
+  readonly scp: CStoreScp;
   readonly #http: http.Server;
   readonly #ws: WsHub;
   #closing: Promise<void> | undefined;
 
-  private constructor(db: Db, httpServer: http.Server, ws: WsHub, url: string, demo: DemoCredential[] | null) {
+  private constructor(
+    db: Db,
+    imaging: Imaging,
+    scp: CStoreScp,
+    httpServer: http.Server,
+    ws: WsHub,
+    url: string,
+    demo: DemoCredential[] | null,
+  ) {
     super();
     this.db = db;
+    this.imaging = imaging;
+    this.scp = scp;
     this.#http = httpServer;
     this.#ws = ws;
     this.url = url;
@@ -40,11 +54,15 @@ export class Server extends EventEmitter {
     const storageDir = path.join(config.DATA_DIR, 'dicom');
     await mkdir(storageDir, { recursive: true });
     const db = options.db ?? (await openDb({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR }));
+    let imaging: Imaging | undefined;
+    let scp: CStoreScp | undefined;
+    let httpServer: http.Server | undefined;
     try {
       const applied = await migrate(db);
       if (applied.length) log.info({ migrations: applied }, 'database migrated');
       const demo = config.DEMO_SEED ? await seedDemo(db, config.DEMO_PASSWORD) : null;
       const auth = new AuthService(db, config);
+      imaging = await Imaging.create(config, db, log);
       const ready = async () => {
         try {
           await db.query('SELECT 1');
@@ -54,8 +72,8 @@ export class Server extends EventEmitter {
           return false;
         }
       };
-      const { app } = createApp({ config, db, log, auth, ready });
-      const httpServer = http.createServer(app);
+      const { app } = createApp({ config, db, log, auth, imaging, ready });
+      httpServer = http.createServer(app);
       // Slow clients must not hold sockets forever; large DICOM uploads keep the socket busy, not idle.
       httpServer.headersTimeout = 30_000;
       httpServer.requestTimeout = 0;
@@ -63,9 +81,20 @@ export class Server extends EventEmitter {
       httpServer.listen(config.PORT, config.HOST);
       await once(httpServer, 'listening');
       const { port } = httpServer.address() as AddressInfo;
+      scp = await CStoreScp.create({
+        db,
+        imaging,
+        log: log.child({ component: 'scp' }),
+        aeTitle: config.DICOM_AET,
+        host: config.HOST,
+        port: config.DICOM_PORT,
+      });
       const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
-      return new Server(db, httpServer, ws, `http://${host}:${port}`, demo);
+      return new Server(db, imaging, scp, httpServer, ws, `http://${host}:${port}`, demo);
     } catch (err) {
+      await scp?.close();
+      httpServer?.close();
+      await imaging?.close();
       if (!options.db) await db.close();
       throw err;
     }
@@ -73,9 +102,11 @@ export class Server extends EventEmitter {
 
   async close(): Promise<void> {
     this.#closing ??= (async () => {
+      await this.scp.close();
       await this.#ws.close();
       this.#http.closeAllConnections();
       await new Promise<void>((resolve) => this.#http.close(() => resolve()));
+      await this.imaging.close();
       await this.db.close();
       this.emit('closed');
     })();

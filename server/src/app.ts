@@ -8,6 +8,8 @@ import { authRoutes } from './auth/auth.routes';
 import type { AuthService } from './auth/auth.service';
 import type { ServerConfig } from './config';
 import type { Db } from './db/Db';
+import type { Imaging } from './dicom/Imaging';
+import { imagingRoutes } from './dicom/imaging.routes';
 import { gatewayRoutes } from './gateways/gateway.routes';
 import './http/context';
 import { parseCookies } from './http/cookies';
@@ -25,6 +27,7 @@ export interface AppDeps {
   db: Db;
   log: Logger;
   auth: AuthService;
+  imaging: Imaging;
   /** Answers whether the database and the storage are ready, for /healthz. */
   ready: () => Promise<boolean>;
 }
@@ -90,13 +93,14 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteS
     ...siteRoutes({ db: deps.db }),
     ...gatewayRoutes({ db: deps.db }),
     ...auditRoutes({ db: deps.db }),
+    ...imagingRoutes({ db: deps.db, imaging: deps.imaging }),
   ];
   const openapi = buildOpenApi(routes, '0.1.0');
   const router = express.Router();
   mountRoutes(router, routes);
   app.use(router);
 
-  app.use('/api', () => {
+  app.use(['/api', '/dicom-web'], () => {
     throw new AppError('NOT_FOUND', 'No such API route');
   });
 

@@ -21,6 +21,12 @@ const EnvSchema = z.object({
   DATABASE_URL: z.string().startsWith('postgres').optional(),
   /** Port of the DICOM C-STORE SCP. Default 11112. */
   DICOM_PORT: port.default(11112),
+  /** AE title of the C-STORE SCP. Default TELESTROKE. */
+  DICOM_AET: z.string().regex(/^[\x20-\x5b\x5d-\x7e]{1,16}$/).default('TELESTROKE'),
+  /** Largest DICOM instance accepted by STOW-RS and C-STORE, in MiB. Default 256. */
+  DICOM_MAX_INSTANCE_MB: positiveInt.default(256),
+  /** A study is complete after this many seconds without a new instance. Default 10. */
+  STUDY_QUIET_SECONDS: z.coerce.number().positive().default(10),
   /** Sessions end after this many minutes without a request. Default 30. */
   SESSION_IDLE_MINUTES: positiveInt.default(30),
   /** Failed logins in a row before an account is locked. Default 5. */

@@ -61,6 +61,10 @@ export const PERMISSIONS = {
   'tokens:manage': ['admin'],
   'ae-titles:manage': ['admin'],
   'audit:read': ['admin'],
+  /** Send studies (STOW-RS) for one's own site. Site gateways hold it through their token. */
+  'dicom:store': ['ward_doctor', 'radiologist'],
+  /** Query and retrieve studies (QIDO-RS, WADO-RS, WADO-URI) of the visible sites. */
+  'dicom:read': ['ward_doctor', 'neurologist', 'radiologist'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 export const PermissionSchema = z.enum(Object.keys(PERMISSIONS) as [Permission, ...Permission[]]);

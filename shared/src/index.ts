@@ -2,3 +2,4 @@ export * from './errors';
 export * from './auth';
 export * from './audit';
 export * from './realtime';
+export * from './dicom';

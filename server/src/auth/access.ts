@@ -31,8 +31,8 @@ export interface TokenPrincipal {
 
 export type Principal = UserPrincipal | TokenPrincipal;
 
-/** What gateway tokens may do. The imaging issue adds storing studies for their own site. */
-const TOKEN_PERMISSIONS: readonly Permission[] = [];
+/** What gateway tokens may do: send their site's studies and read them back. */
+const TOKEN_PERMISSIONS: readonly Permission[] = ['dicom:store', 'dicom:read'];
 
 /**
  * The one access check. A route names a permission and, when it touches one site's data, that site;

@@ -81,6 +81,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
+    DICOM_PORT: '0',
     DATA_DIR: dataDir,
     DEMO_SEED: 'true',
     DEMO_PASSWORD: TEST_DEMO_PASSWORD,

@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { isDicomUid } from '@telestroke/shared';
+
+/**
+ * The DICOM files, one per instance, under `root`. A file is written to a temporary name, flushed to disk,
+ * renamed into place and its directory flushed: once `writeAtomic` resolves, a crash cannot lose it or leave
+ * it half-written. Paths are built only from validated UIDs, so no input can point outside `root`.
+ */
+export class DicomStorage {
+  readonly root: string;
+  readonly #tmp: string;
+  #knownDirs = new Set<string>();
+
+  private constructor(root: string) {
+    this.root = root;
+    this.#tmp = path.join(root, '.tmp');
+  }
+
+  static async create(root: string): Promise<DicomStorage> {
+    const storage = new DicomStorage(path.resolve(root));
+    await mkdir(storage.#tmp, { recursive: true });
+    // Leftovers of writes interrupted by a crash were never acknowledged: they can go.
+    await rm(storage.#tmp, { recursive: true, force: true });
+    await mkdir(storage.#tmp, { recursive: true });
+    return storage;
+  }
+
+  /** Idempotent; nothing to release today, kept for the lifecycle convention. */
+  async close(): Promise<void> {}
+
+  /** `<study>/<series>/<sop>-<hash prefix>.dcm`: two different contents for one UID never share a file. */
+  relativePath(studyUid: string, seriesUid: string, sopUid: string, sha256: string): string {
+    for (const uid of [studyUid, seriesUid, sopUid]) {
+      if (!isDicomUid(uid)) throw new Error(`refusing a path from an invalid UID`);
+    }
+    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error('refusing a path from an invalid hash');
+    return path.join(studyUid, seriesUid, `${sopUid}-${sha256.slice(0, 16)}.dcm`);
+  }
+
+  absolute(relativePath: string): string {
+    const abs = path.resolve(this.root, relativePath);
+    if (!abs.startsWith(this.root + path.sep)) throw new Error('path outside the storage root');
+    return abs;
+  }
+
+  async writeAtomic(relativePath: string, data: Buffer): Promise<void> {
+    const target = this.absolute(relativePath);
+    const dir = path.dirname(target);
+    await this.#ensureDir(dir);
+    const tmp = path.join(this.#tmp, randomBytes(12).toString('hex'));
+    const fh = await open(tmp, 'wx');
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    try {
+      await rename(tmp, target);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+    await syncDir(dir);
+  }
+
+  read(relativePath: string): Promise<Buffer> {
+    return readFile(this.absolute(relativePath));
+  }
+
+  async remove(relativePath: string): Promise<void> {
+    await rm(this.absolute(relativePath), { force: true });
+  }
+
+  /** Creates missing directories and flushes each new entry into its parent, so the path survives a crash. */
+  async #ensureDir(dir: string): Promise<void> {
+    if (this.#knownDirs.has(dir)) return;
+    const missing: string[] = [];
+    for (let d = dir; d !== this.root && d.startsWith(this.root); d = path.dirname(d)) missing.unshift(d);
+    for (const d of missing) {
+      try {
+        await mkdir(d);
+        await syncDir(path.dirname(d));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+    }
+    this.#knownDirs.add(dir);
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,0 +1,52 @@
+import path from 'node:path';
+import type { ServerConfig } from '../config';
+import type { Db } from '../db/Db';
+import { EventBus } from '../events/EventBus';
+import type { Logger } from '../logger';
+import { ArrivalTracker } from './ArrivalTracker';
+import { DicomStorage } from './DicomStorage';
+import { DicomIngest } from './ingest.service';
+
+/**
+ * The imaging capability's parts that live as long as the server: file storage, the ingest path shared by
+ * STOW-RS and C-STORE, and the arrival events. `close()` is idempotent.
+ */
+export class Imaging {
+  readonly storage: DicomStorage;
+  readonly bus: EventBus;
+  readonly arrivals: ArrivalTracker;
+  readonly ingest: DicomIngest;
+  #closed = false;
+
+  private constructor(storage: DicomStorage, bus: EventBus, arrivals: ArrivalTracker, ingest: DicomIngest) {
+    this.storage = storage;
+    this.bus = bus;
+    this.arrivals = arrivals;
+    this.ingest = ingest;
+  }
+
+  static async create(
+    config: Pick<ServerConfig, 'DATA_DIR' | 'STUDY_QUIET_SECONDS' | 'DICOM_MAX_INSTANCE_MB'>,
+    db: Db,
+    log: Logger,
+    bus = new EventBus((err, event) => log.error({ err, event: event.type }, 'event subscriber failed')),
+  ): Promise<Imaging> {
+    const storage = await DicomStorage.create(path.join(config.DATA_DIR, 'dicom'));
+    const arrivals = await ArrivalTracker.create(bus, { quietMs: config.STUDY_QUIET_SECONDS * 1000 });
+    const ingest = new DicomIngest({
+      db,
+      storage,
+      arrivals,
+      log: log.child({ component: 'ingest' }),
+      maxInstanceBytes: config.DICOM_MAX_INSTANCE_MB * 1024 * 1024,
+    });
+    return new Imaging(storage, bus, arrivals, ingest);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.arrivals.close();
+    await this.storage.close();
+  }
+}

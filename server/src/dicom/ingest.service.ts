@@ -1,0 +1,191 @@
+import { createHash } from 'node:crypto';
+import { inflateRawSync } from 'node:zlib';
+import dicomParser from 'dicom-parser';
+import type { StoreFailure, StoreOutcome } from '@telestroke/shared';
+import { PG_UNIQUE_VIOLATION, pgErrorCode, type Db } from '../db/Db';
+import type { Logger } from '../logger';
+import type { ArrivalTracker } from './ArrivalTracker';
+import { toDicomJson } from './dicom-json';
+import type { DicomStorage } from './DicomStorage';
+import { parsePart10, Part10Error, type ParsedInstance } from './part10';
+import { findInstance, findStudySite, insertInstanceTree } from './study.repository';
+
+const DEFLATED = '1.2.840.10008.1.2.1.99';
+
+export interface IngestContext {
+  siteId: string;
+  siteCode: string;
+  via: 'stow' | 'cstore';
+  /** STOW-RS to /studies/{study}: instances of any other study are refused. */
+  expectedStudyUid?: string;
+}
+
+export interface DicomIngestOptions {
+  db: Db;
+  storage: DicomStorage;
+  arrivals: ArrivalTracker;
+  log: Logger;
+  /** Largest instance accepted, in bytes. Default 256 MiB. */
+  maxInstanceBytes?: number;
+}
+
+class Reject extends Error {
+  readonly reason: StoreFailure;
+  constructor(reason: StoreFailure, detail: string) {
+    super(detail);
+    this.reason = reason;
+  }
+}
+
+/**
+ * Checks that the pixel data and every other top-level element lie inside the file: a header parser stops
+ * before the pixels, so truncation and absurd lengths are caught here.
+ */
+function checkStructure(bytes: Buffer, transferSyntaxUid: string): void {
+  let ds: dicomParser.DataSet;
+  try {
+    ds = dicomParser.parseDicom(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), {
+      ...(transferSyntaxUid === DEFLATED
+        ? {
+            inflater: (array: Uint8Array, position: number) => {
+              const inflated = inflateRawSync(array.subarray(position));
+              const full = new Uint8Array(position + inflated.length);
+              full.set(array.subarray(0, position));
+              full.set(inflated, position);
+              return full;
+            },
+          }
+        : {}),
+    } as dicomParser.ParseDicomOptions);
+  } catch (err) {
+    throw new Reject('MALFORMED', `The data set cannot be parsed: ${String(err).slice(0, 200)}`);
+  }
+  const size = ds.byteArray.length;
+  for (const el of Object.values(ds.elements)) {
+    if (el.dataOffset + el.length > size) {
+      throw new Reject('MALFORMED', `Element ${el.tag} runs past the end of the file (truncated or absurd length)`);
+    }
+  }
+  const px = ds.elements.x7fe00010;
+  if (px?.encapsulatedPixelData && !(px.fragments && px.fragments.length > 0)) {
+    throw new Reject('MALFORMED', 'Encapsulated pixel data without fragments');
+  }
+}
+
+/**
+ * The one way an instance enters the platform, for STOW-RS and C-STORE alike. It answers `stored`,
+ * `duplicate` (the same data set is already stored) or `rejected` with a reason; `stored` is answered only
+ * once the file is on disk and its rows committed. Nothing is half-stored: a failure after the file was
+ * written removes the file again.
+ */
+export class DicomIngest {
+  readonly #db: Db;
+  readonly #storage: DicomStorage;
+  readonly #arrivals: ArrivalTracker;
+  readonly #log: Logger;
+  readonly #maxBytes: number;
+
+  constructor(options: DicomIngestOptions) {
+    this.#db = options.db;
+    this.#storage = options.storage;
+    this.#arrivals = options.arrivals;
+    this.#log = options.log;
+    this.#maxBytes = options.maxInstanceBytes ?? 256 * 1024 * 1024;
+  }
+
+  get maxInstanceBytes(): number {
+    return this.#maxBytes;
+  }
+
+  async ingest(bytes: Buffer, ctx: IngestContext): Promise<StoreOutcome> {
+    let parsed: ParsedInstance | undefined;
+    try {
+      if (bytes.length > this.#maxBytes) throw new Reject('TOO_LARGE', `The instance is over ${this.#maxBytes} bytes`);
+      parsed = parsePart10(bytes, true);
+      checkStructure(bytes, parsed.transferSyntaxUid);
+      return await this.#store(bytes, parsed, ctx);
+    } catch (err) {
+      if (err instanceof Reject || err instanceof Part10Error) {
+        return {
+          status: 'rejected',
+          reason: err.reason,
+          detail: err.message,
+          ...(parsed ? { sopClassUid: parsed.sopClassUid, sopInstanceUid: parsed.sopInstanceUid } : {}),
+        };
+      }
+      this.#log.error({ err, sopInstanceUid: parsed?.sopInstanceUid }, 'instance could not be stored');
+      return {
+        status: 'rejected',
+        reason: 'OUT_OF_RESOURCES',
+        detail: 'The server could not store the instance',
+        ...(parsed ? { sopClassUid: parsed.sopClassUid, sopInstanceUid: parsed.sopInstanceUid } : {}),
+      };
+    }
+  }
+
+  async #store(bytes: Buffer, p: ParsedInstance, ctx: IngestContext): Promise<StoreOutcome> {
+    const ok = (status: 'stored' | 'duplicate'): StoreOutcome => ({
+      status,
+      sopClassUid: p.sopClassUid,
+      sopInstanceUid: p.sopInstanceUid,
+      studyInstanceUid: p.studyInstanceUid,
+    });
+    if (ctx.expectedStudyUid && ctx.expectedStudyUid !== p.studyInstanceUid) {
+      throw new Reject('STUDY_UID_MISMATCH', `The instance belongs to study ${p.studyInstanceUid}`);
+    }
+    const sha256 = createHash('sha256').update(bytes.subarray(p.datasetOffset)).digest('hex');
+    const checkExisting = async (): Promise<StoreOutcome | null> => {
+      const existing = await findInstance(this.#db, p.sopInstanceUid);
+      if (!existing) return null;
+      if (existing.site_id !== ctx.siteId) throw new Reject('STUDY_OF_ANOTHER_SITE', 'Already received from another site');
+      if (existing.dataset_sha256 === sha256) return ok('duplicate');
+      throw new Reject('INSTANCE_CONFLICT', 'Same SOP Instance UID, different content');
+    };
+    const before = await checkExisting();
+    if (before) return before;
+    const studySite = await findStudySite(this.#db, p.studyInstanceUid);
+    if (studySite && studySite !== ctx.siteId) throw new Reject('STUDY_OF_ANOTHER_SITE', 'The study belongs to another site');
+
+    const relativePath = this.#storage.relativePath(p.studyInstanceUid, p.seriesInstanceUid, p.sopInstanceUid, sha256);
+    await this.#storage.writeAtomic(relativePath, bytes);
+    let inserted;
+    try {
+      inserted = await this.#db.transaction(async (tx) => {
+        const r = await insertInstanceTree(tx, p, {
+          siteId: ctx.siteId,
+          relativePath,
+          sizeBytes: bytes.length,
+          sha256,
+          via: ctx.via,
+          metadata: toDicomJson(p.dataset),
+        });
+        if (r.studySiteId !== ctx.siteId) throw new Reject('STUDY_OF_ANOTHER_SITE', 'The study belongs to another site');
+        if (r.seriesStudyId !== r.studyId) throw new Reject('INSTANCE_CONFLICT', 'The series belongs to another study');
+        return r;
+      });
+    } catch (err) {
+      if (pgErrorCode(err) === PG_UNIQUE_VIOLATION) {
+        // Another request stored the same SOP Instance UID meanwhile. Same content: same file, keep it.
+        const raced = await checkExisting().catch(async (e) => {
+          await this.#storage.remove(relativePath);
+          throw e;
+        });
+        if (raced) return raced;
+      }
+      await this.#storage.remove(relativePath);
+      throw err;
+    }
+    this.#arrivals.instanceCommitted({
+      studyId: inserted.studyId,
+      studyInstanceUid: p.studyInstanceUid,
+      siteCode: ctx.siteCode,
+      modalities: inserted.modalities,
+      description: inserted.description,
+      seriesCount: inserted.seriesCount,
+      instanceCount: inserted.instanceCount,
+      firstReceivedAt: inserted.firstReceivedAt,
+      isNewStudy: inserted.isNewStudy,
+    });
+    return ok('stored');
+  }
+}

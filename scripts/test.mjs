@@ -14,8 +14,17 @@ const bin = (name) => path.join(root, 'node_modules', '.bin', name);
 const step = (msg) => console.log(`\n▶ ${msg}`);
 const run = (file, args, env = process.env) => execFileSync(file, args, { cwd: root, stdio: 'inherit', env });
 
-// The packages the suite's real peers come from. Later capabilities add dcmtk, orthanc and orthanc-dicomweb.
-const DEBIAN_PACKAGES = ['postgresql', 'chromium', 'docker-compose'];
+// The packages the suite's real peers come from: PostgreSQL, the browser, the compose file's validator,
+// the DICOM peers (dcmtk, Orthanc with its DICOMweb plugin) and pydicom's corpus of odd but valid files.
+const DEBIAN_PACKAGES = [
+  'postgresql',
+  'chromium',
+  'docker-compose',
+  'dcmtk',
+  'orthanc',
+  'orthanc-dicomweb',
+  'python3-pydicom',
+];
 
 let pg;
 let exitCode = 1;

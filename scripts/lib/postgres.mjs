@@ -26,8 +26,11 @@ export function freePort() {
   });
 }
 
-/** Starts the cluster and returns `{ url, stop }`. PostgreSQL refuses to run as root, so root runs it as `postgres`. */
-export async function startPostgres(log = console.log) {
+/**
+ * Starts the cluster and returns `{ url, stop }`. PostgreSQL refuses to run as root, so root runs it as `postgres`.
+ * `durable: true` keeps fsync on, as production runs it (benchmarks); tests turn it off for speed.
+ */
+export async function startPostgres(log = console.log, { durable = false } = {}) {
   const bin = pgBinDir();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'telestroke-pg-'));
   const data = path.join(dir, 'data');
@@ -45,14 +48,12 @@ export async function startPostgres(log = console.log) {
   }
   run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C.UTF-8']);
   const port = await freePort();
-  // Durability settings are off: this cluster lives for one test run and is thrown away.
+  // For tests, durability is off: this cluster lives for one run and is thrown away.
   const opts = [
     `-p ${port}`,
     `-k ${dir}`,
     "-c listen_addresses='127.0.0.1'",
-    '-c fsync=off',
-    '-c synchronous_commit=off',
-    '-c full_page_writes=off',
+    ...(durable ? [] : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),
     '-c max_connections=300',
   ].join(' ');
   run('pg_ctl', ['-D', data, '-o', opts, '-l', path.join(dir, 'log'), '-w', 'start']);

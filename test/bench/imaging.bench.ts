@@ -1,0 +1,213 @@
+// `npm run bench:imaging`: this server against Debian's Orthanc 1.10.1, in the same run, on the same generated
+// 300-slice 512×512 head CT. Both get fresh studies for every timed store, so nothing is a duplicate.
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { writeStudy, generateStudy } from '@telestroke/server/dicom/synthetic';
+import { ApiClient, DEMO, startTestServer } from '@telestroke/server/testing';
+import { startPostgres } from '../../scripts/lib/postgres.mjs';
+import { freePort, launch, waitFor200 } from '../e2e/process';
+import { OrthancPeer } from '../peers/OrthancPeer';
+import { describeMachine, median, percentile, recordSection, timed } from './bench.util';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const SLICES = Number(process.env.BENCH_SLICES ?? 300);
+const BATCH = 30;
+const CONCURRENCY = 2;
+const PASSWORD = 'bench-demo-password';
+
+interface Peer {
+  name: string;
+  base: string;
+  headers: Record<string, string>;
+  aet: string;
+  dicomPort: number;
+}
+
+function multipart(parts: Buffer[], boundary: string): Buffer {
+  const chunks: Buffer[] = [];
+  for (const p of parts) {
+    chunks.push(Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), p, Buffer.from('\r\n'));
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return Buffer.concat(chunks);
+}
+
+/** STOWs the files in batches, a few requests at a time, the same way to both peers. */
+async function stow(peer: Peer, files: Buffer[]): Promise<void> {
+  const batches: Buffer[][] = [];
+  for (let i = 0; i < files.length; i += BATCH) batches.push(files.slice(i, i + BATCH));
+  let next = 0;
+  const worker = async () => {
+    while (next < batches.length) {
+      const batch = batches[next++]!;
+      const boundary = `bench${Math.random().toString(16).slice(2)}`;
+      const res = await fetch(`${peer.base}/studies`, {
+        method: 'POST',
+        headers: { ...peer.headers, 'content-type': `multipart/related; type="application/dicom"; boundary=${boundary}`, accept: 'application/dicom+json' },
+        body: multipart(batch, boundary),
+      });
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`${peer.name} STOW answered ${res.status}`);
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+}
+
+function storescu(peer: Peer, dir: string): void {
+  const r = spawnSync('storescu', ['-aet', 'MACON_CT', '-aec', peer.aet, '+sd', '+r', '127.0.0.1', String(peer.dicomPort), dir], {
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`storescu to ${peer.name} failed: ${r.stderr.slice(-500)}`);
+}
+
+async function fetchAll(peer: Peer, urlPath: string, accept: string): Promise<number> {
+  const res = await fetch(`${peer.base}${urlPath}`, { headers: { ...peer.headers, accept } });
+  const body = await res.arrayBuffer();
+  if (res.status !== 200) throw new Error(`${peer.name} GET ${urlPath} answered ${res.status}`);
+  return body.byteLength;
+}
+
+async function main() {
+  const work = await mkdtemp(path.join(os.tmpdir(), 'telestroke-bench-'));
+  const pgServer = await startPostgres(() => undefined, { durable: true });
+  const cleanups: (() => Promise<void> | void)[] = [() => pgServer.stop(), () => rm(work, { recursive: true, force: true })];
+  try {
+    console.log(`generating ${2 * RUNS} studies of ${SLICES} slices…`);
+    const stowStudies = [];
+    const storeStudies = [];
+    for (let i = 0; i < RUNS; i++) stowStudies.push(await writeStudy(path.join(work, `stow${i}`), { kind: 'ct', slices: SLICES }));
+    for (let i = 0; i < RUNS; i++) storeStudies.push(await writeStudy(path.join(work, `store${i}`), { kind: 'ct', slices: SLICES }));
+    const studyBytes = stowStudies[0]!.totalBytes;
+
+    // This server, in its own process like Orthanc, on a durable PostgreSQL.
+    const admin = new pg.Client({ connectionString: pgServer.url });
+    await admin.connect();
+    await admin.query('CREATE DATABASE bench');
+    await admin.end();
+    const port = await freePort();
+    const dicomPort = await freePort();
+    const server = launch('node_modules/.bin/tsx', ['server/src/main.ts'], {
+      cwd: root,
+      env: {
+        ...process.env,
+        PORT: String(port),
+        DICOM_PORT: String(dicomPort),
+        DATA_DIR: path.join(work, 'server-data'),
+        DATABASE_URL: pgServer.url.replace(/\/postgres$/, '/bench'),
+        DEMO_PASSWORD: PASSWORD,
+        LOG_LEVEL: 'warn',
+      },
+    });
+    cleanups.unshift(() => server.stop());
+    await waitFor200(`http://127.0.0.1:${port}/healthz`, 60_000);
+    const api = new ApiClient(`http://127.0.0.1:${port}`);
+    await api.login(DEMO.admin, PASSWORD);
+    const token = (await api.post('/api/sites/MACON/tokens', { name: 'bench' })).body.token as string;
+    const ours: Peer = { name: 'telestroke', base: `http://127.0.0.1:${port}/dicom-web`, headers: { authorization: `Bearer ${token}` }, aet: 'TELESTROKE', dicomPort };
+
+    const orthanc = await OrthancPeer.create({ aet: 'ORTHANC', modalities: { macon: { aet: 'MACON_CT', host: '127.0.0.1', port: 104 } } });
+    cleanups.unshift(() => orthanc.close());
+    const theirs: Peer = { name: 'orthanc', base: `${orthanc.url}/dicom-web`, headers: {}, aet: 'ORTHANC', dicomPort: orthanc.dicomPort };
+
+    const results: Record<string, { ours: number[]; theirs: number[] }> = {
+      stow: { ours: [], theirs: [] },
+      cstore: { ours: [], theirs: [] },
+      metadata: { ours: [], theirs: [] },
+      retrieve: { ours: [], theirs: [] },
+    };
+    for (let i = 0; i < RUNS; i++) {
+      const files = await Promise.all(stowStudies[i]!.files.map((f) => readFile(f.path)));
+      // Alternate who goes first, so that neither always gets the warmer page cache.
+      const order: [Peer, 'ours' | 'theirs'][] = i % 2 ? [[theirs, 'theirs'], [ours, 'ours']] : [[ours, 'ours'], [theirs, 'theirs']];
+      for (const [peer, key] of order) {
+        const { ms } = await timed(() => stow(peer, files));
+        results.stow![key].push(files.length / (ms / 1000));
+        console.log(`STOW ${peer.name}: ${(files.length / (ms / 1000)).toFixed(0)} instances/s`);
+      }
+      for (const [peer, key] of order) {
+        const { ms } = await timed(async () => storescu(peer, path.join(work, `store${i}`)));
+        results.cstore![key].push(ms / 1000);
+        console.log(`storescu → ${peer.name}: ${(ms / 1000).toFixed(1)} s`);
+      }
+    }
+    const uid = stowStudies[0]!.studyInstanceUid;
+    for (let i = 0; i < 10; i++) {
+      for (const [peer, key] of [[ours, 'ours'], [theirs, 'theirs']] as const) {
+        results.metadata![key].push((await timed(() => fetchAll(peer, `/studies/${uid}/metadata`, 'application/dicom+json'))).ms / 1000);
+      }
+    }
+    for (let i = 0; i < 5; i++) {
+      for (const [peer, key] of [[ours, 'ours'], [theirs, 'theirs']] as const) {
+        const { ms, value } = await timed(() => fetchAll(peer, `/studies/${uid}`, 'multipart/related; type="application/dicom"'));
+        results.retrieve![key].push(value / 2 ** 20 / (ms / 1000));
+      }
+    }
+
+    // Arrival events: from sending the first instance of a new study to the subscriber's callback.
+    process.env.TEST_DATABASE_URL = pgServer.url;
+    const inproc = await startTestServer({ LOG_LEVEL: 'silent' });
+    cleanups.unshift(() => inproc.close());
+    const c = new ApiClient(inproc.url);
+    await c.login(DEMO.admin);
+    const gwToken = (await c.post('/api/sites/MACON/tokens', { name: 'events' })).body.token as string;
+    const latencies: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      const [inst] = [...generateStudy({ kind: 'ct', slices: 1, rows: 512, columns: 512 })];
+      const got = new Promise<bigint>((resolve) => {
+        const off = inproc.server.imaging.bus.subscribe('study.arriving', (e) => {
+          if (e.studyInstanceUid === inst!.studyInstanceUid) {
+            off();
+            resolve(process.hrtime.bigint());
+          }
+        });
+      });
+      const boundary = 'evt';
+      const t0 = process.hrtime.bigint();
+      const res = await fetch(`${inproc.url}/dicom-web/studies`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${gwToken}`, 'content-type': `multipart/related; type="application/dicom"; boundary=${boundary}` },
+        body: multipart([inst!.bytes], boundary),
+      });
+      await res.arrayBuffer();
+      latencies.push(Number((await got) - t0) / 1e6);
+    }
+
+    const mb = (studyBytes / 2 ** 20).toFixed(0);
+    const row = (label: string, k: string, unit: string, higherIsBetter: boolean, digits = 0) => {
+      const o = median(results[k]!.ours);
+      const t = median(results[k]!.theirs);
+      const ratio = higherIsBetter ? o / t : t / o;
+      return `| ${label} | ${o.toFixed(digits)} ${unit} | ${t.toFixed(digits)} ${unit} | ${ratio.toFixed(2)}× |`;
+    };
+    const md = [
+      `## Imaging (\`npm run bench:imaging\`, ${new Date().toISOString().slice(0, 10)})`,
+      '',
+      `Machine: ${describeMachine()}.`,
+      `Data: generated head CT, ${SLICES} slices of 512×512, 16-bit, ${mb} MB per study; fresh studies for every store run.`,
+      `This server runs in its own process on PostgreSQL 15 with fsync on; Orthanc 1.10.1 (Debian) with its DICOMweb plugin and default SQLite index.`,
+      `STOW: batches of ${BATCH} instances, ${CONCURRENCY} requests at a time. C-STORE: one dcmtk storescu association. Medians of ${RUNS} runs (metadata of 10, retrieve of 5). Ratio: how many times better this server is (higher is better).`,
+      '',
+      '| figure | this server | Orthanc 1.10.1 | ratio |',
+      '|---|---|---|---|',
+      row('STOW-RS, instances/s', 'stow', 'inst/s', true),
+      row(`C-STORE from storescu, ${SLICES} instances`, 'cstore', 's', false, 1),
+      row('WADO-RS study metadata', 'metadata', 's', false, 3),
+      row('WADO-RS whole-study retrieve', 'retrieve', 'MB/s', true),
+      '',
+      `Arrival event, from sending the first instance of a new study (STOW-RS, one 512×512 instance) to the \`study.arriving\` subscriber: p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms over ${latencies.length} studies (target p99 < 250 ms).`,
+    ].join('\n');
+    console.log(`\n${md}\n`);
+    await recordSection(path.join(root, 'docs/benchmarks.md'), 'imaging', md);
+    console.log('written to docs/benchmarks.md');
+  } finally {
+    for (const c of cleanups) await c();
+  }
+}
+
+await main();
+process.exit(0);

@@ -88,6 +88,7 @@ export class Server extends EventEmitter {
         aeTitle: config.DICOM_AET,
         host: config.HOST,
         port: config.DICOM_PORT,
+        maxAssociations: config.DICOM_MAX_ASSOCIATIONS,
       });
       const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
       return new Server(db, imaging, scp, httpServer, ws, `http://${host}:${port}`, demo);

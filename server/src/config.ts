@@ -23,6 +23,8 @@ const EnvSchema = z.object({
   DICOM_PORT: port.default(11112),
   /** AE title of the C-STORE SCP. Default TELESTROKE. */
   DICOM_AET: z.string().regex(/^[\x20-\x5b\x5d-\x7e]{1,16}$/).default('TELESTROKE'),
+  /** Concurrent DICOM associations the C-STORE SCP accepts; more are rejected as transient. Default 16. */
+  DICOM_MAX_ASSOCIATIONS: positiveInt.default(16),
   /** Largest DICOM instance accepted by STOW-RS and C-STORE, in MiB. Default 256. */
   DICOM_MAX_INSTANCE_MB: positiveInt.default(256),
   /** A study is complete after this many seconds without a new instance. Default 10. */

@@ -7,10 +7,8 @@ import type { Logger } from '../logger';
 import type { ArrivalTracker } from './ArrivalTracker';
 import { toDicomJson } from './dicom-json';
 import type { DicomStorage } from './DicomStorage';
-import { parsePart10, Part10Error, type ParsedInstance } from './part10';
+import { datasetOffsetOf, parsePart10, Part10Error, type ParsedInstance } from './part10';
 import { findInstance, findStudySite, insertInstanceTree } from './study.repository';
-
-const DEFLATED = '1.2.840.10008.1.2.1.99';
 
 export interface IngestContext {
   siteId: string;
@@ -41,21 +39,18 @@ class Reject extends Error {
  * Checks that the pixel data and every other top-level element lie inside the file: a header parser stops
  * before the pixels, so truncation and absurd lengths are caught here.
  */
-function checkStructure(bytes: Buffer, transferSyntaxUid: string): void {
+function checkStructure(bytes: Buffer): void {
   let ds: dicomParser.DataSet;
   try {
     ds = dicomParser.parseDicom(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), {
-      ...(transferSyntaxUid === DEFLATED
-        ? {
-            inflater: (array: Uint8Array, position: number) => {
-              const inflated = inflateRawSync(array.subarray(position));
-              const full = new Uint8Array(position + inflated.length);
-              full.set(array.subarray(0, position));
-              full.set(inflated, position);
-              return full;
-            },
-          }
-        : {}),
+      // Called for the deflated transfer syntax only.
+      inflater: (array: Uint8Array, position: number) => {
+        const inflated = inflateRawSync(array.subarray(position));
+        const full = new Uint8Array(position + inflated.length);
+        full.set(array.subarray(0, position));
+        full.set(inflated, position);
+        return full;
+      },
     } as dicomParser.ParseDicomOptions);
   } catch (err) {
     throw new Reject('MALFORMED', `The data set cannot be parsed: ${String(err).slice(0, 200)}`);
@@ -101,8 +96,9 @@ export class DicomIngest {
     let parsed: ParsedInstance | undefined;
     try {
       if (bytes.length > this.#maxBytes) throw new Reject('TOO_LARGE', `The instance is over ${this.#maxBytes} bytes`);
+      datasetOffsetOf(bytes);
+      checkStructure(bytes);
       parsed = parsePart10(bytes, true);
-      checkStructure(bytes, parsed.transferSyntaxUid);
       return await this.#store(bytes, parsed, ctx);
     } catch (err) {
       if (err instanceof Reject || err instanceof Part10Error) {

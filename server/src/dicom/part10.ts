@@ -8,6 +8,9 @@ import {
 
 const PIXEL_DATA = '7FE00010';
 
+// dcmjs reports what it tolerates on the console; outcomes are reported by the ingest, once.
+dcmjs.log.setLevel('silent');
+
 /** What the server needs to know about one instance, read from its header without touching the pixels. */
 export interface ParsedInstance {
   transferSyntaxUid: string;
@@ -77,7 +80,9 @@ export function parsePart10(header: Buffer, complete: boolean): ParsedInstance {
   let dict;
   try {
     const ab = header.buffer.slice(header.byteOffset, header.byteOffset + header.byteLength) as ArrayBuffer;
-    dict = dcmjs.data.DicomMessage.readFile(ab, { untilTag: PIXEL_DATA, includeUntilTagValue: false });
+    // ignoreErrors: dcmjs refuses some valid files (several character sets, ISO 2022); the structure was
+    // already checked strictly, and a data set it cannot read still fails on its missing UIDs below.
+    dict = dcmjs.data.DicomMessage.readFile(ab, { untilTag: PIXEL_DATA, includeUntilTagValue: false, ignoreErrors: true });
   } catch (err) {
     throw new Part10Error('MALFORMED', `The data set cannot be parsed: ${(err as Error).message.slice(0, 200)}`);
   }

@@ -47,6 +47,14 @@ export async function findSiteByCode(q: Queryable, code: string): Promise<SiteDt
   return rows[0] ? toDto(rows[0]) : null;
 }
 
+export async function findSiteById(q: Queryable, id: string): Promise<SiteDto | null> {
+  const { rows } = await q.query<SiteRow>(
+    `SELECT ${SITE_COLUMNS} FROM sites s LEFT JOIN sites h ON h.id = s.hub_id WHERE s.id = $1`,
+    [id],
+  );
+  return rows[0] ? toDto(rows[0]) : null;
+}
+
 export async function listSites(q: Queryable): Promise<SiteDto[]> {
   const { rows } = await q.query<SiteRow>(
     `SELECT ${SITE_COLUMNS} FROM sites s LEFT JOIN sites h ON h.id = s.hub_id ORDER BY s.kind, s.code`,

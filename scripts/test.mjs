@@ -15,7 +15,8 @@ const step = (msg) => console.log(`\n▶ ${msg}`);
 const run = (file, args, env = process.env) => execFileSync(file, args, { cwd: root, stdio: 'inherit', env });
 
 // The packages the suite's real peers come from: PostgreSQL, the browser, the compose file's validator,
-// the DICOM peers (dcmtk, Orthanc with its DICOMweb plugin) and pydicom's corpus of odd but valid files.
+// the DICOM peers (dcmtk, Orthanc with its DICOMweb plugin), pydicom's corpus of odd but valid files, and
+// ffmpeg, which feeds real RTP into the SFU.
 const DEBIAN_PACKAGES = [
   'postgresql',
   'chromium',
@@ -24,6 +25,7 @@ const DEBIAN_PACKAGES = [
   'orthanc',
   'orthanc-dicomweb',
   'python3-pydicom',
+  'ffmpeg',
 ];
 
 let pg;

@@ -1,9 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { signSfuToken } from '@telestroke/shared/sfu-token';
 import { afterEach, describe, expect, it } from 'vitest';
+import { TestClient } from './testing/TestClient';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 const REPO_ROOT = path.resolve(path.dirname(MAIN), '../..');
@@ -112,11 +115,50 @@ describe('sfu main', () => {
 
     const health = await fetch(`${String(url)}/healthz`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ status: 'ok', workers: 2 });
+    expect(await health.json()).toEqual({ status: 'ok', workers: 2, rooms: 0, peers: 0 });
+
+    const stats = await fetch(`${String(url)}/stats`);
+    expect(await stats.json()).toEqual({
+      rooms: 0,
+      peers: 0,
+      workers: 2,
+      routers: 0,
+      transports: 0,
+      producers: 0,
+      consumers: 0,
+    });
 
     const other = await fetch(`${String(url)}/rooms`);
     expect(other.status).toBe(404);
     expect(await other.json()).toMatchObject({ error: { code: 'NOT_FOUND' } });
+  });
+
+  it('main accepts a signaling socket only with a token signed with SFU_TOKEN_SECRET', async () => {
+    const sfu = startSfu({});
+    const { url } = await waitForLog(sfu, 'sfu listening');
+    await waitForLog(sfu, 'mediasoup workers started');
+    const consultId = randomUUID();
+    const subject = { consultId, userId: randomUUID(), displayName: 'Dr Test', role: 'neurologist' as const };
+    const wsUrl = (token: string) => `${String(url).replace('http', 'ws')}/ws?consultId=${consultId}&token=${token}`;
+
+    await expect(TestClient.connect(wsUrl(signSfuToken(subject, 'x'.repeat(32))))).rejects.toMatchObject({ status: 401 });
+    // Workers start before signaling is wired; until then upgrades get 503, so retry briefly.
+    let client: TestClient | undefined;
+    for (let attempt = 0; !client && attempt < 50; attempt++) {
+      client = await TestClient.connect(wsUrl(signSfuToken(subject, SECRET))).catch(async (err: { status?: number }) => {
+        if (err.status !== 503) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        return undefined;
+      });
+    }
+    const { rtpCapabilities } = await client!.request('getRouterRtpCapabilities');
+    expect(await client!.request('join', { rtpCapabilities })).toMatchObject({ peers: [], rejoined: false });
+    expect(await (await fetch(`${String(url)}/healthz`)).json()).toMatchObject({ rooms: 1, peers: 1 });
+
+    sfu.child.kill('SIGTERM');
+    expect((await client!.closed).code).toBe(1001);
+    expect(client!.all('roomClosed')).toEqual([{ reason: 'serverShutdown' }]);
+    expect(await sfu.exited).toEqual([0, null]);
   });
 
   it('main on SIGTERM stops its worker processes and exits 0', async () => {

@@ -1,8 +1,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AppError } from '@telestroke/shared';
+import type { Duplex } from 'node:stream';
 import { pino } from 'pino';
 import { loadConfig, type SfuConfig } from './config';
+import { createRequestListener } from './http';
+import { RoomRegistry } from './RoomRegistry';
+import { SignalingServer } from './SignalingServer';
 import { WorkerPool } from './WorkerPool';
 
 // A shutdown that hangs (a stuck connection, a worker that ignores SIGTERM) must not keep the port forever.
@@ -20,28 +23,17 @@ delete process.env.SFU_TOKEN_SECRET;
 
 const log = pino({ name: 'sfu', level: config.LOG_LEVEL });
 let pool: WorkerPool | null = null;
+let registry: RoomRegistry | null = null;
+let signaling: SignalingServer | null = null;
 
-const server = http.createServer((req, res) => {
-  const url = new URL(req.url ?? '/', 'http://sfu');
-  if (url.pathname === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
-    const workers = pool && !pool.closed ? pool.workers.length : 0;
-    if (workers > 0) return sendJson(res, 200, { status: 'ok', workers });
-    const error = new AppError('UNAVAILABLE', pool ? 'no media worker is running' : 'media workers are starting');
-    return sendJson(res, error.status, error.toBody());
-  }
-  const error = new AppError('NOT_FOUND', 'not found');
-  sendJson(res, error.status, error.toBody());
-});
+const server = http.createServer(createRequestListener(() => ({ pool, registry }), log));
 
-function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-    'cache-control': 'no-store',
-  });
-  res.end(res.req.method === 'HEAD' ? undefined : text);
-}
+// Until the workers run there is no room to join: signaling upgrades get 503 (the client retries), not a reset.
+const upgradeWhileStarting = (_req: http.IncomingMessage, socket: Duplex) => {
+  socket.on('error', () => socket.destroy());
+  socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+};
+server.on('upgrade', upgradeWhileStarting);
 
 const starting = WorkerPool.create({
   workerBin: config.MEDIASOUP_WORKER_BIN,
@@ -50,9 +42,21 @@ const starting = WorkerPool.create({
   rtcMaxPort: config.RTC_MAX_PORT,
   logger: log.child({ component: 'workers' }),
 });
-starting.then(
-  (created) => {
+const ready = starting.then(
+  async (created) => {
     pool = created;
+    registry = await RoomRegistry.create({
+      pool: created,
+      room: { listenIp: config.SFU_LISTEN_IP, announcedIp: config.SFU_ANNOUNCED_IP },
+      logger: log.child({ component: 'rooms' }),
+    });
+    signaling = await SignalingServer.create({
+      server,
+      registry,
+      tokenSecret: config.SFU_TOKEN_SECRET,
+      logger: log,
+    });
+    server.off('upgrade', upgradeWhileStarting);
   },
   (err: Error) => {
     log.fatal({ err: err.message }, 'mediasoup workers failed to start');
@@ -92,7 +96,11 @@ async function shutdown(signal: NodeJS.Signals): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeAllConnections();
   // A pool still starting is closed once it is up, so no worker process outlives us.
+  await ready.catch(() => null);
   const created = await starting.catch(() => null);
+  // Rooms first: their peers are told the server is going away (roomClosed, then close code 1001).
+  registry?.close('serverShutdown');
+  signaling?.close();
   const pids = created?.workers.map((w) => w.pid) ?? [];
   created?.close();
   // Exiting only once the workers are gone means a restarted SFU finds their RTC ports free.

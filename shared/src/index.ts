@@ -3,3 +3,4 @@ export * from './auth';
 export * from './audit';
 export * from './realtime';
 export * from './dicom';
+export * from './signaling';

@@ -17,6 +17,10 @@ export const ERROR_STATUS = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   ALREADY_EXISTS: 409,
+  /** Another neurologist accepted the consult first. */
+  CONSULT_TAKEN: 409,
+  /** The consult is not in a state that allows this (e.g. ended). */
+  CONSULT_STATE: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   UNPROCESSABLE: 422,

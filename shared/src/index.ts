@@ -4,3 +4,4 @@ export * from './audit';
 export * from './realtime';
 export * from './dicom';
 export * from './signaling';
+export * from './consult';

@@ -21,6 +21,8 @@ export const ERROR_STATUS = {
   CONSULT_TAKEN: 409,
   /** The consult is not in a state that allows this (e.g. ended). */
   CONSULT_STATE: 409,
+  /** None of the representations the Accept header allows can be produced (DICOMweb negotiation). */
+  NOT_ACCEPTABLE: 406,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   UNPROCESSABLE: 422,

@@ -106,7 +106,8 @@ function stop(code = 0) {
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
-launch('server', 'server/src/main.ts', { PORT: port });
+// The server hands browsers the SFU's address with each join token: the SFU started below, unless told otherwise.
+launch('server', 'server/src/main.ts', { PORT: port, SFU_PUBLIC_URL: env.SFU_PUBLIC_URL || `ws://127.0.0.1:${sfuPort}/ws` });
 log(`platform:  http://127.0.0.1:${port}/   (API /api, DICOMweb /dicom-web, health /healthz)`);
 log(`DICOM:     port ${env.DICOM_PORT || '11112'}`);
 

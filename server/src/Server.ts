@@ -13,6 +13,7 @@ import type { Db } from './db/Db';
 import { migrate } from './db/migrate';
 import { openDb } from './db/open';
 import type { Logger } from './logger';
+import { Notifier } from './realtime/Notifier';
 import { WsHub } from './realtime/WsHub';
 import { seedDemo, type DemoCredential } from './seed/demo.seed';
 
@@ -72,12 +73,15 @@ export class Server extends EventEmitter {
           return false;
         }
       };
-      const { app } = createApp({ config, db, log, auth, imaging, ready });
+      // Services publish through the notifier from the start; the hub it delivers to needs the HTTP server.
+      const notifier = new Notifier(log);
+      const { app } = createApp({ config, db, log, auth, imaging, notifier, ready });
       httpServer = http.createServer(app);
       // Slow clients must not hold sockets forever; large DICOM uploads keep the socket busy, not idle.
       httpServer.headersTimeout = 30_000;
       httpServer.requestTimeout = 0;
       const ws = await WsHub.create(httpServer, auth, log);
+      notifier.attach(ws);
       httpServer.listen(config.PORT, config.HOST);
       await once(httpServer, 'listening');
       const { port } = httpServer.address() as AddressInfo;

@@ -7,6 +7,8 @@ import { auditRoutes } from './audit/audit.routes';
 import { authRoutes } from './auth/auth.routes';
 import type { AuthService } from './auth/auth.service';
 import type { ServerConfig } from './config';
+import { consultRoutes } from './consult/consult.routes';
+import { ConsultService, videoSettingsOf } from './consult/consult.service';
 import type { Db } from './db/Db';
 import type { Imaging } from './dicom/Imaging';
 import { imagingRoutes } from './dicom/imaging.routes';
@@ -19,6 +21,7 @@ import type { RouteSpec } from './http/route';
 import { mountRoutes } from './http/router';
 import type { Logger } from './logger';
 import { buildOpenApi } from './openapi/openapi';
+import type { Notifier } from './realtime/Notifier';
 import { siteRoutes } from './sites/site.routes';
 import { systemRoutes } from './system/system.routes';
 
@@ -28,6 +31,8 @@ export interface AppDeps {
   log: Logger;
   auth: AuthService;
   imaging: Imaging;
+  /** Pushes events to the browsers; the WebSocket hub is attached to it once the HTTP server exists. */
+  notifier: Notifier;
   /** Answers whether the database and the storage are ready, for /healthz. */
   ready: () => Promise<boolean>;
 }
@@ -94,6 +99,10 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteS
     ...gatewayRoutes({ db: deps.db }),
     ...auditRoutes({ db: deps.db }),
     ...imagingRoutes({ db: deps.db, imaging: deps.imaging }),
+    ...consultRoutes({
+      db: deps.db,
+      consults: new ConsultService({ db: deps.db, notifier: deps.notifier, video: videoSettingsOf(config), log }),
+    }),
   ];
   const openapi = buildOpenApi(routes, '0.1.0');
   const router = express.Router();

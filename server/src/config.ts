@@ -9,6 +9,12 @@ const bool = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+/** A comma-separated list of ICE server URLs, each matching `scheme`. */
+const iceUrls = (scheme: RegExp, what: string) =>
+  z
+    .string()
+    .transform((v) => v.split(',').map((u) => u.trim()).filter((u) => u !== ''))
+    .pipe(z.array(z.string().regex(scheme, `expected ${what}`).max(512)).max(16));
 
 const EnvSchema = z.object({
   /** HTTP port of the API, DICOMweb, WebSockets and the client. Default 8080; 0 picks a free port. */
@@ -51,6 +57,24 @@ const EnvSchema = z.object({
   CLIENT_DIST: z.string().default(path.join(REPO_ROOT, 'client/dist')),
   /** pino level. Default info. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * Key the server signs SFU join tokens with: the SFU's own SFU_TOKEN_SECRET, at least 32 characters. Default unset:
+   * the API works, but joining a consult's video room answers 503 UNAVAILABLE.
+   */
+  SFU_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** The SFU's signaling WebSocket as browsers reach it, without a query string. Default ws://127.0.0.1:4443/ws. */
+  SFU_PUBLIC_URL: z
+    .url({ protocol: /^wss?$/, error: 'expected a ws:// or wss:// URL' })
+    .refine((u) => !u.includes('?') && !u.includes('#'), 'expected a URL without a query string or fragment')
+    .default('ws://127.0.0.1:4443/ws'),
+  /** STUN servers handed to browsers, comma-separated `stun:` or `stuns:` URLs. Default none. */
+  STUN_URLS: iceUrls(/^stuns?:/, 'stun: or stuns: URLs').default([]),
+  /** TURN servers (coturn) handed to browsers, comma-separated `turn:` or `turns:` URLs. Default none. Needs TURN_SECRET. */
+  TURN_URLS: iceUrls(/^turns?:/, 'turn: or turns: URLs').default([]),
+  /** coturn's `static-auth-secret`, for ephemeral TURN credentials (TURN REST API). Default unset. */
+  TURN_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Lifetime of an ephemeral TURN credential, in seconds; it must outlast a call. Default 43200 (12 h). */
+  TURN_CREDENTIAL_TTL_SECONDS: positiveInt.default(12 * 3600),
 });
 
 export type ServerConfig = Readonly<z.infer<typeof EnvSchema>>;
@@ -60,7 +84,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const known = Object.fromEntries(
     Object.keys(EnvSchema.shape).flatMap((k) => (env[k] === undefined || env[k] === '' ? [] : [[k, env[k]]])),
   );
-  const parsed = EnvSchema.safeParse(known);
+  const parsed = EnvSchema.refine((c) => c.TURN_URLS.length === 0 || c.TURN_SECRET !== undefined, {
+    path: ['TURN_SECRET'],
+    message: 'required when TURN_URLS is set (the static-auth-secret of coturn)',
+    // Zod skips object refinements once any key failed; these two can still be compared when both parsed.
+    when: (payload) => !payload.issues.some((i) => ['TURN_URLS', 'TURN_SECRET'].includes(String(i.path?.[0]))),
+  }).safeParse(known);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new Error(`invalid configuration: ${problems.join('; ')}`);

@@ -65,6 +65,18 @@ export const PERMISSIONS = {
   'dicom:store': ['ward_doctor', 'radiologist'],
   /** Query and retrieve studies (QIDO-RS, WADO-RS, WADO-URI) of the visible sites. */
   'dicom:read': ['ward_doctor', 'neurologist', 'radiologist'],
+  /** Start an urgent consult from one's own remote site, and cancel it while nobody has accepted it. */
+  'consult:request': ['ward_doctor'],
+  /** List and read the consults of the visible sites (patient reference, age, reason: clinical staff only). */
+  'consult:read': ['ward_doctor', 'neurologist'],
+  /** Take a requested consult of one's hub; the first to accept wins. */
+  'consult:accept': ['neurologist'],
+  /** Get a join token for the consult's video room. The consult's participants only. */
+  'consult:join': ['ward_doctor', 'neurologist'],
+  /** End an accepted consult with its outcome. The consult's participants only. */
+  'consult:end': ['ward_doctor', 'neurologist'],
+  /** Read and write the consult's chat. The consult's participants only. */
+  'consult:chat': ['ward_doctor', 'neurologist'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 export const PermissionSchema = z.enum(Object.keys(PERMISSIONS) as [Permission, ...Permission[]]);

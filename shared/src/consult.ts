@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RoleSchema } from './auth';
+import { RoleSchema, SiteCodeSchema } from './auth';
 
 export const CONSULT_STATUSES = ['requested', 'accepted', 'in_call', 'ended', 'cancelled'] as const;
 export const ConsultStatusSchema = z.enum(CONSULT_STATUSES);
@@ -34,6 +34,8 @@ export const CreateConsultRequestSchema = z
     reason: z.string().trim().min(1).max(500),
     /** A study already sent for this patient. */
     studyInstanceUid: z.string().max(64).regex(/^[0-9.]+$/).optional(),
+    /** The caller's remote site the patient is at; optional when the caller belongs to exactly one remote site. */
+    siteCode: SiteCodeSchema.optional(),
   })
   .strict();
 export type CreateConsultRequest = z.infer<typeof CreateConsultRequestSchema>;

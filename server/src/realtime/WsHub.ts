@@ -2,7 +2,7 @@ import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { EventEmitter } from 'node:events';
 import { SESSION_COOKIE, type ServerEvent } from '@telestroke/shared';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import type { UserPrincipal } from '../auth/access';
 import type { AuthService } from '../auth/auth.service';
 import { parseCookies } from '../http/cookies';
@@ -40,10 +40,16 @@ export class WsHub extends EventEmitter {
     return this.#clients.size;
   }
 
-  /** Sends an event to every connected user the filter admits. */
-  publish(event: ServerEvent, to: (user: UserPrincipal) => boolean): void {
+  /** Sends an event to every connected user the filter admits; returns the ids of the users it reached. */
+  publish(event: ServerEvent, to: (user: UserPrincipal) => boolean): string[] {
     const data = JSON.stringify(event);
-    for (const [ws, user] of this.#clients) if (to(user)) ws.send(data);
+    const reached = new Set<string>();
+    for (const [ws, user] of this.#clients) {
+      if (ws.readyState !== WebSocket.OPEN || !to(user)) continue;
+      ws.send(data);
+      reached.add(user.id);
+    }
+    return [...reached];
   }
 
   async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {

@@ -1,0 +1,71 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import type { ConsultDto } from '@telestroke/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../config';
+import { PgliteDb } from '../db/PgliteDb';
+import { Server } from '../Server';
+import { DEMO, TEST_DEMO_PASSWORD, type TestServer } from '../testing';
+import { login, startConsult } from './consult.testing';
+
+/**
+ * `npm start` runs on the embedded PGlite: the whole lifecycle must work there too, not only on PostgreSQL. The same
+ * run, logged at the most verbose level, shows that no patient data reaches the logs.
+ */
+let t: TestServer;
+let dataDir: string;
+const logLines: string[] = [];
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'telestroke-consult-pglite-'));
+  const config = loadConfig({
+    PORT: '0',
+    DICOM_PORT: '0',
+    DATA_DIR: dataDir,
+    DEMO_PASSWORD: TEST_DEMO_PASSWORD,
+    LOG_LEVEL: 'silent',
+    SFU_TOKEN_SECRET: 'consult-pglite-test-secret-0123456789',
+  });
+  const db = await PgliteDb.create();
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logLines.push(String(chunk));
+      done();
+    },
+  });
+  const server = await Server.create(config, pino({ level: 'trace' }, sink), { db });
+  t = { server, url: server.url, config, close: () => server.close() };
+});
+afterAll(async () => {
+  await t?.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('consults on the embedded PGlite, logged at trace level', () => {
+  it('request, list, accept, join by both, chat, end answer as on PostgreSQL', async () => {
+    const ward = await login(t, DEMO.wardMacon);
+    const neuro = await login(t, DEMO.neurologist);
+    const c = await startConsult(ward, { patientRef: 'DOSSIER-4242', reason: 'Déviation conjuguée du regard' });
+    expect((await neuro.get<ConsultDto[]>('/api/consults?status=requested')).body.map((x) => x.id)).toEqual([c.id]);
+    expect((await neuro.post(`/api/consults/${c.id}/accept`)).status).toBe(200);
+    expect((await ward.post(`/api/consults/${c.id}/join`)).status).toBe(200);
+    expect((await neuro.post(`/api/consults/${c.id}/join`)).status).toBe(200);
+    expect((await ward.post(`/api/consults/${c.id}/messages`, { text: 'NIHSS 14 au départ' })).status).toBe(201);
+    const chat = (await neuro.get(`/api/consults/${c.id}/messages`)).body.map((m: { text: string }) => m.text);
+    expect(chat).toEqual(['NIHSS 14 au départ']);
+    const ended = await neuro.post<ConsultDto>(`/api/consults/${c.id}/end`, {
+      outcome: 'thrombectomy_transfer',
+      note: 'Transfert héliporté vers le CHU',
+    });
+    expect(ended.body).toMatchObject({ status: 'ended', outcome: 'thrombectomy_transfer' });
+    expect(ended.body.joinedAt).not.toBeNull();
+
+    // Every request was logged, with the consult's id in its path, and nothing the doctors typed.
+    const logs = logLines.join('');
+    expect(logs).toContain(`/api/consults/${c.id}/end`);
+    for (const typed of ['DOSSIER-4242', 'Déviation', 'NIHSS 14', 'héliporté']) expect(logs).not.toContain(typed);
+  });
+});

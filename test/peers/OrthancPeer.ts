@@ -106,12 +106,13 @@ export class OrthancPeer {
     return this.#log;
   }
 
-  /** Orthanc's REST API, JSON in and out. */
+  /** Orthanc's REST API: JSON in and out, or a DICOM file in. */
   async rest<T = any>(method: string, urlPath: string, body?: unknown): Promise<T> {
+    const binary = body instanceof Uint8Array;
     const res = await fetch(this.url + urlPath, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      headers: body === undefined ? {} : { 'content-type': binary ? 'application/dicom' : 'application/json' },
+      body: body === undefined ? undefined : binary || typeof body === 'string' ? (body as Uint8Array | string) : JSON.stringify(body),
     });
     const text = await res.text();
     if (!res.ok) throw new Error(`Orthanc ${method} ${urlPath}: ${res.status} ${text.slice(0, 500)}`);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { isDicomUid } from '@telestroke/shared';
 
@@ -21,10 +21,59 @@ export class DicomStorage {
   static async create(root: string): Promise<DicomStorage> {
     const storage = new DicomStorage(path.resolve(root));
     await mkdir(storage.#tmp, { recursive: true });
-    // Leftovers of writes interrupted by a crash were never acknowledged: they can go.
-    await rm(storage.#tmp, { recursive: true, force: true });
-    await mkdir(storage.#tmp, { recursive: true });
     return storage;
+  }
+
+  /**
+   * Run once at start, before any write: each file left in .tmp is a write whose commit may not have happened. Its
+   * name says where it was linked; that link goes unless a row (per `committed`) points at it.
+   */
+  async recover(committed: (relativePath: string) => Promise<boolean>): Promise<number> {
+    let removed = 0;
+    for (const name of await readdir(this.#tmp)) {
+      const rel = name.includes('+') ? name.slice(0, name.lastIndexOf('~')).split('+').join(path.sep) : null;
+      if (rel && !(await committed(rel))) {
+        await rm(this.absolute(rel), { force: true });
+        removed += 1;
+      }
+      await rm(path.join(this.#tmp, name), { force: true });
+    }
+    return removed;
+  }
+
+  /**
+   * Writes the file and links it into place, keeping its temporary name until `settle()`: until then a crash leaves a
+   * trace in .tmp that `recover()` follows. Returns whether this call created the file (false: it was there).
+   */
+  async writePending(relativePath: string, data: Buffer): Promise<{ tmp: string; created: boolean }> {
+    const target = this.absolute(relativePath);
+    const dir = path.dirname(target);
+    await this.#ensureDir(dir);
+    const tmp = path.join(this.#tmp, `${relativePath.split(path.sep).join('+')}~${randomBytes(6).toString('hex')}`);
+    const fh = await open(tmp, 'wx');
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await syncDir(this.#tmp);
+    let created = true;
+    try {
+      await link(tmp, target);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        await rm(tmp, { force: true });
+        throw err;
+      }
+      created = false;
+    }
+    await syncDir(dir);
+    return { tmp, created };
+  }
+
+  async settle(pending: { tmp: string }): Promise<void> {
+    await rm(pending.tmp, { force: true });
   }
 
   /** Idempotent; nothing to release today, kept for the lifecycle convention. */

@@ -32,6 +32,11 @@ export class Imaging {
     bus = new EventBus((err, event) => log.error({ err, event: event.type }, 'event subscriber failed')),
   ): Promise<Imaging> {
     const storage = await DicomStorage.create(path.join(config.DATA_DIR, 'dicom'));
+    const removed = await storage.recover(async (rel) => {
+      const { rows } = await db.query('SELECT 1 FROM dicom_instances WHERE file_path = $1', [rel]);
+      return rows.length > 0;
+    });
+    if (removed) log.info({ removed }, 'files of writes interrupted before their commit removed');
     const arrivals = await ArrivalTracker.create(bus, { quietMs: config.STUDY_QUIET_SECONDS * 1000 });
     const ingest = new DicomIngest({
       db,

@@ -1,5 +1,14 @@
 import type { DicomElement, DicomJsonDataset } from 'dcmjs';
 
+/** PostgreSQL text and jsonb cannot hold U+0000, which some devices use as padding. */
+function noNul(v: unknown): unknown {
+  if (typeof v === 'string') return v.replace(/\0/g, '');
+  if (v && typeof v === 'object' && !(v instanceof ArrayBuffer)) {
+    return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, noNul(x)]));
+  }
+  return v;
+}
+
 const BINARY_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'UN']);
 
 /**
@@ -19,7 +28,7 @@ export function toDicomJson(ds: DicomJsonDataset): DicomJsonDataset {
     } else if (el.vr === 'SQ') {
       if (values?.length) clean.Value = values.map((item) => toDicomJson(item as DicomJsonDataset));
     } else if (values?.length && !(values.length === 1 && (values[0] === '' || values[0] === null))) {
-      clean.Value = values;
+      clean.Value = values.map(noNul);
     }
     out[tag] = clean;
   }

@@ -109,7 +109,11 @@ export class DicomIngest {
           ...(parsed ? { sopClassUid: parsed.sopClassUid, sopInstanceUid: parsed.sopInstanceUid } : {}),
         };
       }
-      this.#log.error({ err, sopInstanceUid: parsed?.sopInstanceUid }, 'instance could not be stored');
+      // Only the error's code and kind: database errors quote the values they refused, which may be patient data.
+      this.#log.error(
+        { code: pgErrorCode(err) ?? (err as NodeJS.ErrnoException).code, kind: (err as Error).name },
+        'instance could not be stored',
+      );
       return {
         status: 'rejected',
         reason: 'OUT_OF_RESOURCES',
@@ -143,7 +147,7 @@ export class DicomIngest {
     if (studySite && studySite !== ctx.siteId) throw new Reject('STUDY_OF_ANOTHER_SITE', 'The study belongs to another site');
 
     const relativePath = this.#storage.relativePath(p.studyInstanceUid, p.seriesInstanceUid, p.sopInstanceUid, sha256);
-    await this.#storage.writeAtomic(relativePath, bytes);
+    const pending = await this.#storage.writePending(relativePath, bytes);
     let inserted;
     try {
       inserted = await this.#db.transaction(async (tx) => {
@@ -166,11 +170,16 @@ export class DicomIngest {
           await this.#storage.remove(relativePath);
           throw e;
         });
-        if (raced) return raced;
+        if (raced) {
+          await this.#storage.settle(pending);
+          return raced;
+        }
       }
-      await this.#storage.remove(relativePath);
+      if (pending.created) await this.#storage.remove(relativePath);
+      await this.#storage.settle(pending);
       throw err;
     }
+    await this.#storage.settle(pending);
     this.#arrivals.instanceCommitted({
       studyId: inserted.studyId,
       studyInstanceUid: p.studyInstanceUid,

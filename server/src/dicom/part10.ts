@@ -36,8 +36,8 @@ export class Part10Error extends Error {
 export function str(ds: DicomJsonDataset, tag: string): string | undefined {
   const v = ds[tag]?.Value?.[0];
   if (v === undefined || v === null) return undefined;
-  if (typeof v === 'object' && 'Alphabetic' in (v as object)) return String((v as { Alphabetic: unknown }).Alphabetic);
-  const s = String(v).trim();
+  if (typeof v === 'object' && 'Alphabetic' in (v as object)) return String((v as { Alphabetic: unknown }).Alphabetic).replace(/\0/g, '');
+  const s = String(v).replace(/\0/g, '').trim();
   return s === '' ? undefined : s;
 }
 
@@ -88,6 +88,13 @@ export function parsePart10(header: Buffer, complete: boolean): ParsedInstance {
   }
   const meta = dict.meta;
   const ds = dict.dict;
+  // A value longer than the file was invented by a misframed read (dcmjs takes an unknown VR for UN and a 4-byte
+  // length from the next element's bytes): never copy it anywhere.
+  for (const el of Object.values(ds)) {
+    for (const v of Array.isArray(el?.Value) ? el.Value : []) {
+      if (v instanceof ArrayBuffer && v.byteLength > header.length) throw new Part10Error('MALFORMED', 'An element is longer than the file');
+    }
+  }
   delete ds[PIXEL_DATA];
   const transferSyntaxUid = uid(meta, '00020010', 'TransferSyntaxUID');
   if (!(transferSyntaxUid in TRANSFER_SYNTAXES)) {

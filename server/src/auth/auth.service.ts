@@ -34,6 +34,13 @@ type AuthConfig = Pick<ServerConfig, 'SESSION_IDLE_MINUTES' | 'LOGIN_MAX_FAILURE
 export class AuthService {
   readonly #db: Db;
   readonly #config: AuthConfig;
+  readonly #sessionEnded = new Set<(idHash: string) => void>();
+
+  /** Calls `listener` with the hash of every session that logs out; returns the function that unsubscribes. */
+  onSessionEnded(listener: (idHash: string) => void): () => void {
+    this.#sessionEnded.add(listener);
+    return () => this.#sessionEnded.delete(listener);
+  }
 
   constructor(db: Db, config: AuthConfig) {
     this.#db = db;
@@ -102,6 +109,7 @@ export class AuthService {
       await endSession(tx, principal.session.idHash);
       await recordAudit(tx, { actorType: 'user', actorId: principal.id, action: 'auth.logout', ip });
     });
+    for (const listener of this.#sessionEnded) listener(principal.session.idHash);
   }
 
   /** The principal behind a session cookie, or null when the session is unknown, ended or idle too long. */

@@ -43,4 +43,16 @@ describe('WsHub', () => {
     const cookie = `${SESSION_COOKIE}=${c.cookies.get(SESSION_COOKIE)}`;
     expect(await connect({ cookie, origin: t.url })).toEqual({ first: { type: 'hello', userId: me.body.user.id } });
   });
+
+  it('a socket whose session logs out is closed with 4401 at once', async () => {
+    const c = new ApiClient(t.url);
+    await c.login(DEMO.neurologist);
+    const ws = new WebSocket(t.url.replace('http', 'ws') + '/ws', {
+      headers: { cookie: `${SESSION_COOKIE}=${c.cookies.get(SESSION_COOKIE)}`, origin: t.url },
+    });
+    await new Promise((resolve) => ws.once('message', resolve));
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    expect((await c.post('/api/auth/logout')).status).toBe(204);
+    expect(await closed).toBe(4401);
+  });
 });

@@ -9,6 +9,10 @@ import { parseCookies } from '../http/cookies';
 import type { Logger } from '../logger';
 
 const PATH = '/ws';
+/** Close code telling the client its session is over: log in again rather than reconnect. */
+export const SESSION_ENDED = 4401;
+// Sessions idle out after minutes: checking every 30 s is precise enough and costs one query per socket.
+const REVALIDATE_MS = 30_000;
 
 /**
  * The browser's live channel. Authentication and the Origin check happen on the HTTP upgrade request,
@@ -17,6 +21,10 @@ const PATH = '/ws';
 export class WsHub extends EventEmitter {
   readonly #wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   readonly #clients = new Map<WebSocket, UserPrincipal>();
+  /** The session cookie each socket was opened with, kept in memory only, to re-check the session. */
+  readonly #tokens = new Map<WebSocket, string>();
+  #revalidateTimer: NodeJS.Timeout | undefined;
+  #offSessionEnded: (() => void) | undefined;
   readonly #auth: AuthService;
   readonly #log: Logger;
   readonly #onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -30,6 +38,21 @@ export class WsHub extends EventEmitter {
     this.#http = http;
     this.#onUpgrade = (req, socket, head) => void this.#upgrade(req, socket, head);
     http.on('upgrade', this.#onUpgrade);
+    // A socket outlives the request that opened it: drop it when its session ends (logout at once, idle timeout
+    // or a disabled account within a revalidation period), so that pushed patient data stops with the session.
+    this.#offSessionEnded = auth.onSessionEnded((idHash) => {
+      for (const [ws, user] of this.#clients) if (user.session.idHash === idHash) ws.close(SESSION_ENDED, 'session ended');
+    });
+    this.#revalidateTimer = setInterval(() => void this.#revalidate(), REVALIDATE_MS);
+    this.#revalidateTimer.unref();
+  }
+
+  async #revalidate(): Promise<void> {
+    for (const [ws, token] of this.#tokens) {
+      const user = await this.#auth.authenticateSession(token).catch(() => null);
+      if (!user) ws.close(SESSION_ENDED, 'session ended');
+      else if (this.#clients.has(ws)) this.#clients.set(ws, user);
+    }
   }
 
   static async create(http: HttpServer, auth: AuthService, log: Logger): Promise<WsHub> {
@@ -66,7 +89,11 @@ export class WsHub extends EventEmitter {
       if (!user) return refuse(401, 'Unauthorized');
       this.#wss.handleUpgrade(req, socket, head, (ws) => {
         this.#clients.set(ws, user);
-        ws.on('close', () => this.#clients.delete(ws));
+        this.#tokens.set(ws, token!);
+        ws.on('close', () => {
+          this.#clients.delete(ws);
+          this.#tokens.delete(ws);
+        });
         ws.on('error', () => ws.terminate());
         // Clients do not talk on this channel yet; anything they send is ignored.
         ws.send(JSON.stringify({ type: 'hello', userId: user.id } satisfies ServerEvent));
@@ -80,10 +107,13 @@ export class WsHub extends EventEmitter {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#revalidateTimer);
+    this.#offSessionEnded?.();
     this.#http?.off('upgrade', this.#onUpgrade);
     this.#http = undefined;
     for (const ws of this.#clients.keys()) ws.terminate();
     this.#clients.clear();
+    this.#tokens.clear();
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
     this.emit('closed');
   }

@@ -10,6 +10,7 @@ const SECRETS = {
   SFU_TOKEN_SECRET: 'placeholder-placeholder-placeholder',
   SFU_ANNOUNCED_IP: '192.0.2.10',
   TURN_SECRET: 'placeholder',
+  SFU_PUBLIC_URL: 'wss://telestroke.example.org/sfu/ws',
 };
 
 function compose(args: string[], env: Record<string, string>) {

@@ -28,6 +28,18 @@ interface Peer {
   dicomPort: number;
 }
 
+/**
+ * fetch, tried once more when a kept-alive socket was closed by the server meanwhile (it idles while storescu
+ * runs): such a failure is immediate, before anything is sent. Both peers get the same treatment.
+ */
+async function fetchRetry(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch {
+    return fetch(url, init);
+  }
+}
+
 function multipart(parts: Buffer[], boundary: string): Buffer {
   const chunks: Buffer[] = [];
   for (const p of parts) {
@@ -46,7 +58,7 @@ async function stow(peer: Peer, files: Buffer[]): Promise<void> {
     while (next < batches.length) {
       const batch = batches[next++]!;
       const boundary = `bench${Math.random().toString(16).slice(2)}`;
-      const res = await fetch(`${peer.base}/studies`, {
+      const res = await fetchRetry(`${peer.base}/studies`, {
         method: 'POST',
         headers: { ...peer.headers, 'content-type': `multipart/related; type="application/dicom"; boundary=${boundary}`, accept: 'application/dicom+json' },
         body: multipart(batch, boundary),
@@ -66,7 +78,7 @@ function storescu(peer: Peer, dir: string): void {
 }
 
 async function fetchAll(peer: Peer, urlPath: string, accept: string): Promise<number> {
-  const res = await fetch(`${peer.base}${urlPath}`, { headers: { ...peer.headers, accept } });
+  const res = await fetchRetry(`${peer.base}${urlPath}`, { headers: { ...peer.headers, accept } });
   const body = await res.arrayBuffer();
   if (res.status !== 200) throw new Error(`${peer.name} GET ${urlPath} answered ${res.status}`);
   return body.byteLength;
@@ -168,7 +180,7 @@ async function main() {
       });
       const boundary = 'evt';
       const t0 = process.hrtime.bigint();
-      const res = await fetch(`${inproc.url}/dicom-web/studies`, {
+      const res = await fetchRetry(`${inproc.url}/dicom-web/studies`, {
         method: 'POST',
         headers: { authorization: `Bearer ${gwToken}`, 'content-type': `multipart/related; type="application/dicom"; boundary=${boundary}` },
         body: multipart([inst!.bytes], boundary),

@@ -1,9 +1,13 @@
 import type { MeDto } from '@telestroke/shared';
-import { useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { AdminPage } from './admin/AdminPage';
 import { getMe, logout } from './api/auth';
 import { isApiError, onSessionLost } from './api/http';
 import { LoginPage, type LoginNotice } from './auth/LoginPage';
+import { ConsultAlerts } from './consult/ConsultAlerts';
+import { ConsultPage } from './consult/ConsultPage';
+import { ConsultRequestPage } from './consult/ConsultRequestPage';
+import { ConsultsPage } from './consult/ConsultsPage';
 import { HomePage } from './home/HomePage';
 import { errorMessageKey } from './i18n/errors';
 import type { MessageKey } from './i18n/fr';
@@ -11,8 +15,12 @@ import { useT } from './i18n/I18nProvider';
 import { AppHeader } from './layout/AppHeader';
 import { NotFoundPage } from './layout/NotFoundPage';
 import { StatusScreen } from './layout/StatusScreen';
+import { RealtimeProvider } from './realtime/RealtimeProvider';
 import { navigate, useRoute } from './router';
 import { Banner } from './ui/Banner';
+
+// The video room carries mediasoup-client: loaded when first needed (and prefetched by the consult screen).
+const ConsultRoomPage = lazy(() => import('./consult/ConsultRoomPage').then((m) => ({ default: m.ConsultRoomPage })));
 
 type Session =
   | { status: 'loading' }
@@ -128,14 +136,37 @@ function SignedIn({ me, onAccountChanged, onLoggedOut }: SignedInProps) {
     case 'admin':
       page = <AdminPage me={me} requestedSite={route.siteCode} />;
       break;
+    case 'consults':
+      page = <ConsultsPage me={me} />;
+      break;
+    case 'consultNew':
+      page = <ConsultRequestPage />;
+      break;
+    case 'consult':
+      page = <ConsultPage key={route.id} me={me} id={route.id} />;
+      break;
+    case 'consultRoom':
+      page = (
+        <Suspense
+          fallback={
+            <main className="page" id="main">
+              <p>{t('app.loading')}</p>
+            </main>
+          }
+        >
+          <ConsultRoomPage key={route.id} me={me} id={route.id} />
+        </Suspense>
+      );
+      break;
     case 'notFound':
       page = <NotFoundPage />;
       break;
   }
 
   return (
-    <>
+    <RealtimeProvider>
       <AppHeader me={me} loggingOut={loggingOut} onLogout={() => void handleLogout()} />
+      <ConsultAlerts me={me} />
       {logoutError && (
         <div className="page page-banner">
           <Banner tone="error" testId="logout-error">
@@ -144,6 +175,6 @@ function SignedIn({ me, onAccountChanged, onLoggedOut }: SignedInProps) {
         </div>
       )}
       {page}
-    </>
+    </RealtimeProvider>
   );
 }

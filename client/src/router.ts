@@ -1,7 +1,16 @@
 import { useSyncExternalStore } from 'react';
 
 /** Screens addressed by the URL hash, so that a reload or a shared link lands on the same screen. */
-export type Route = { name: 'home' } | { name: 'admin'; siteCode: string | null } | { name: 'notFound' };
+export type Route =
+  | { name: 'home' }
+  | { name: 'admin'; siteCode: string | null }
+  | { name: 'consults' }
+  | { name: 'consultNew' }
+  | { name: 'consult'; id: string }
+  | { name: 'consultRoom'; id: string }
+  | { name: 'notFound' };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, '').replace(/\/+$/, '');
@@ -15,6 +24,15 @@ export function parseRoute(hash: string): Route {
       return { name: 'notFound' };
     }
   }
+  if (first === 'consults') {
+    if (rest.length === 0) return { name: 'consults' };
+    if (rest.length === 1 && rest[0] === 'new') return { name: 'consultNew' };
+    const [id, sub, ...more] = rest;
+    if (id && UUID.test(id) && more.length === 0) {
+      if (sub === undefined) return { name: 'consult', id: id.toLowerCase() };
+      if (sub === 'room') return { name: 'consultRoom', id: id.toLowerCase() };
+    }
+  }
   return { name: 'notFound' };
 }
 
@@ -24,6 +42,14 @@ export function hrefFor(route: Route): string {
       return '#/';
     case 'admin':
       return route.siteCode ? `#/admin/${encodeURIComponent(route.siteCode)}` : '#/admin';
+    case 'consults':
+      return '#/consults';
+    case 'consultNew':
+      return '#/consults/new';
+    case 'consult':
+      return `#/consults/${route.id}`;
+    case 'consultRoom':
+      return `#/consults/${route.id}/room`;
     case 'notFound':
       return '#/';
   }

@@ -24,9 +24,12 @@ describe('capabilitiesFor()', () => {
     expect(ids('admin')).toEqual(['admin']);
   });
 
-  it('capabilitiesFor() links only administration, the one screen that exists', () => {
+  it('capabilitiesFor() links the screens that exist: consults and administration', () => {
     const caps = capabilitiesFor(meAs('neurologist', { permissions: [...permissionsOf('neurologist'), 'audit:read'] }));
-    expect(caps.filter((c) => c.href !== null)).toEqual([{ id: 'admin', href: '#/admin' }]);
+    expect(caps.filter((c) => c.href !== null)).toEqual([
+      { id: 'consult', href: '#/consults' },
+      { id: 'admin', href: '#/admin' },
+    ]);
   });
 
   it('capabilitiesFor() follows the permissions the server sent, not the role', () => {

@@ -16,10 +16,13 @@ const CLINICAL: ReadonlyArray<{ id: CapabilityId; roles: readonly Role[] }> = [
   { id: 'schedule', roles: ['scheduler', 'neurologist', 'radiologist'] },
 ];
 
+/** The screens that exist. */
+const HREF: Partial<Record<CapabilityId, string>> = { consult: '#/consults' };
+
 export function capabilitiesFor(me: MeDto): Capability[] {
   const capabilities: Capability[] = CLINICAL.filter((c) => c.roles.includes(me.user.role)).map((c) => ({
     id: c.id,
-    href: null,
+    href: HREF[c.id] ?? null,
   }));
   if (canAdminister(me)) capabilities.push({ id: 'admin', href: '#/admin' });
   return capabilities;

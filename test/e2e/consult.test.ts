@@ -123,14 +123,20 @@ describe('urgent video consult in the browser', () => {
   });
 
   it('media flows again after the ward’s network is cut for 3 s', async () => {
+    // The neurologist's decode rate with the network up, over the same window as the one measured during the cut.
+    const before = await framesDecoded(neuro.page);
+    await neuro.page.waitForTimeout(1000);
+    const flowing = (await framesDecoded(neuro.page)) - before;
+    expect(flowing).toBeGreaterThan(5);
     const cut = cutNetwork(platform, ward, 3000);
-    // The cut is real: the neurologist stops receiving the ward's picture, and the ward sees the banner.
+    // The cut is real: the neurologist stops receiving the ward's picture, and the ward sees the banner. A loaded
+    // machine may still decode a frame or two it had buffered, so the check is on the rate, not on zero.
     await neuro.page.waitForTimeout(1500);
     const frozen = await framesDecoded(neuro.page);
     await ward.page.getByTestId('room-reconnecting').waitFor({ timeout: 5000 });
     await ward.page.screenshot({ path: path.join(SHOTS, 'room-ward-reconnecting.png') });
     await neuro.page.waitForTimeout(1000);
-    expect(await framesDecoded(neuro.page)).toBeLessThanOrEqual(frozen + 2);
+    expect((await framesDecoded(neuro.page)) - frozen).toBeLessThan(flowing / 4);
     await cut;
     const restoredAt = Date.now();
     await Promise.all([newFrames(ward.page, 15, 20_000), newFrames(neuro.page, 15, 20_000)]);

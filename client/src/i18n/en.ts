@@ -1,3 +1,5 @@
+import { schedulingEn } from '../scheduling/messages';
+import { worklistEn } from '../worklist/messages';
 import type { Messages } from './fr';
 
 export const en: Messages = {
@@ -283,4 +285,6 @@ export const en: Messages = {
 
   'notFound.title': 'Page not found',
   'notFound.body': 'This address does not match any screen of the platform.',
+  ...worklistEn,
+  ...schedulingEn,
 };

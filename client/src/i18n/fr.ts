@@ -1,3 +1,6 @@
+import { schedulingFr } from '../scheduling/messages';
+import { worklistFr } from '../worklist/messages';
+
 /**
  * French is the reference language: every other dictionary must provide each of these keys.
  * `{name}` placeholders are filled in by `t(key, { name })`.
@@ -285,6 +288,8 @@ export const fr = {
 
   'notFound.title': 'Page introuvable',
   'notFound.body': 'Cette adresse ne correspond à aucun écran de la plateforme.',
+  ...worklistFr,
+  ...schedulingFr,
 } satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof fr;

@@ -167,6 +167,35 @@ describe('DicomIngest.ingest()', () => {
     expect(rows[0]).toEqual({ num_instances: 24, num_series: 1 });
   });
 
+  it('with two series of a new study at once counts both series and each series exactly', async () => {
+    const first = smallStudy(10);
+    const second = first.slice(5).map((i) =>
+      rewrite(i.bytes, (d) => (d['0020000E'] = { vr: 'UI', Value: [`${i.seriesInstanceUid}.2`] })),
+    );
+    const outcomes = await Promise.all([...first.slice(0, 5).map((i) => i.bytes), ...second].map((b) => imaging.ingest.ingest(b, macon)));
+    expect(outcomes.every((o) => o.status === 'stored')).toBe(true);
+    const { rows } = await t.db.query<{ num_instances: number; num_series: number; per_series: number[] }>(
+      `SELECT st.num_instances, st.num_series, array_agg(se.num_instances ORDER BY se.series_uid) AS per_series
+         FROM dicom_studies st JOIN dicom_series se ON se.study_ref = st.id
+        WHERE st.study_uid = $1 GROUP BY st.id`,
+      [first[0]!.studyInstanceUid],
+    );
+    expect(rows[0]).toEqual({ num_instances: 10, num_series: 2, per_series: [5, 5] });
+  });
+
+  it('with a series UID already filed under another study rejects with INSTANCE_CONFLICT and writes nothing', async () => {
+    const [a] = smallStudy(1);
+    const [b] = smallStudy(1);
+    expect((await imaging.ingest.ingest(a!.bytes, macon)).status).toBe('stored');
+    const stolen = rewrite(b!.bytes, (d) => (d['0020000E'] = { vr: 'UI', Value: [a!.seriesInstanceUid] }));
+    const files = (await filesUnder(path.join(dataDir, 'dicom'))).length;
+    expect(await imaging.ingest.ingest(stolen, macon)).toMatchObject({ status: 'rejected', reason: 'INSTANCE_CONFLICT' });
+    expect(await rowCount('SELECT count(*)::int AS n FROM dicom_studies WHERE study_uid = $1', [b!.studyInstanceUid])).toBe(0);
+    expect(await rowCount('SELECT num_instances AS n FROM dicom_series WHERE series_uid = $1', [a!.seriesInstanceUid])).toBe(1);
+    expect(await rowCount('SELECT count(*)::int AS n FROM dicom_instances WHERE sop_instance_uid = $1', [b!.sopInstanceUid])).toBe(0);
+    expect((await filesUnder(path.join(dataDir, 'dicom'))).length).toBe(files);
+  });
+
   it('with one instance sent twice at the same moment stores it once and answers duplicate to the other', async () => {
     const [inst] = smallStudy(1);
     const outcomes = await Promise.all([imaging.ingest.ingest(inst!.bytes, macon), imaging.ingest.ingest(inst!.bytes, macon)]);

@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
 import dicomParser from 'dicom-parser';
 import type { StoreFailure, StoreOutcome } from '@telestroke/shared';
-import { PG_UNIQUE_VIOLATION, pgErrorCode, type Db } from '../db/Db';
+import { pgErrorCode, type Db } from '../db/Db';
 import type { Logger } from '../logger';
 import type { ArrivalTracker } from './ArrivalTracker';
 import { toDicomJson } from './dicom-json';
 import type { DicomStorage } from './DicomStorage';
 import { datasetOffsetOf, parsePart10, Part10Error, type ParsedInstance } from './part10';
-import { findInstance, findStudySite, insertInstanceTree } from './study.repository';
+import { findInstance, FilingRefused, insertInstanceTree, type InsertedInstance } from './study.repository';
 
 export interface IngestContext {
   siteId: string;
@@ -141,42 +141,34 @@ export class DicomIngest {
       if (existing.dataset_sha256 === sha256) return ok('duplicate');
       throw new Reject('INSTANCE_CONFLICT', 'Same SOP Instance UID, different content');
     };
-    const before = await checkExisting();
-    if (before) return before;
-    const studySite = await findStudySite(this.#db, p.studyInstanceUid);
-    if (studySite && studySite !== ctx.siteId) throw new Reject('STUDY_OF_ANOTHER_SITE', 'The study belongs to another site');
-
+    // No lookup first: the filing statement refuses an instance already stored, and a resend is the rare case.
     const relativePath = this.#storage.relativePath(p.studyInstanceUid, p.seriesInstanceUid, p.sopInstanceUid, sha256);
     const pending = await this.#storage.writePending(relativePath, bytes);
-    let inserted;
+    let inserted: InsertedInstance;
     try {
-      inserted = await this.#db.transaction(async (tx) => {
-        const r = await insertInstanceTree(tx, p, {
-          siteId: ctx.siteId,
-          relativePath,
-          sizeBytes: bytes.length,
-          sha256,
-          via: ctx.via,
-          metadata: toDicomJson(p.dataset),
-        });
-        if (r.studySiteId !== ctx.siteId) throw new Reject('STUDY_OF_ANOTHER_SITE', 'The study belongs to another site');
-        if (r.seriesStudyId !== r.studyId) throw new Reject('INSTANCE_CONFLICT', 'The series belongs to another study');
-        return r;
+      inserted = await insertInstanceTree(this.#db, p, {
+        siteId: ctx.siteId,
+        relativePath,
+        sizeBytes: bytes.length,
+        sha256,
+        via: ctx.via,
+        metadata: toDicomJson(p.dataset),
       });
     } catch (err) {
-      if (pgErrorCode(err) === PG_UNIQUE_VIOLATION) {
-        // Another request stored the same SOP Instance UID meanwhile. Same content: same file, keep it.
-        const raced = await checkExisting().catch(async (e) => {
-          await this.#storage.remove(relativePath);
-          throw e;
-        });
-        if (raced) {
-          await this.#storage.settle(pending);
-          return raced;
-        }
-      }
-      if (pending.created) await this.#storage.remove(relativePath);
+      const refusal = err instanceof FilingRefused ? err.refusal : null;
+      // Another request filed the same SOP Instance UID meanwhile. With the same content it has the same path, and
+      // the file is the stored one: removing it would lose what that request acknowledged.
+      const sameFile =
+        refusal === 'INSTANCE_EXISTS' &&
+        (await findInstance(this.#db, p.sopInstanceUid).catch(() => null))?.dataset_sha256 === sha256;
+      if (pending.created && !sameFile) await this.#storage.remove(relativePath);
       await this.#storage.settle(pending);
+      if (refusal === 'INSTANCE_EXISTS') {
+        const raced = await checkExisting();
+        if (raced) return raced;
+      }
+      if (refusal === 'STUDY_OF_ANOTHER_SITE') throw new Reject('STUDY_OF_ANOTHER_SITE', 'The study belongs to another site');
+      if (refusal === 'SERIES_OF_ANOTHER_STUDY') throw new Reject('INSTANCE_CONFLICT', 'The series belongs to another study');
       throw err;
     }
     await this.#storage.settle(pending);

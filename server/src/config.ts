@@ -35,6 +35,12 @@ const EnvSchema = z.object({
   DICOM_MAX_INSTANCE_MB: positiveInt.default(256),
   /** A study is complete after this many seconds without a new instance. Default 10. */
   STUDY_QUIET_SECONDS: z.coerce.number().positive().default(10),
+  /** An urgent read request must be reported within this many minutes of the study's first image. Default 15. */
+  WORKLIST_SLA_MINUTES: z.coerce.number().positive().max(1440).default(15),
+  /** A read request still unclaimed this many minutes after its first image goes to the backup on-call. Default 5. */
+  WORKLIST_ESCALATE_MINUTES: z.coerce.number().positive().max(1440).default(5),
+  /** How often the worklist looks for requests to escalate and SLA breaches, in seconds. Default 5. */
+  WORKLIST_CHECK_SECONDS: z.coerce.number().positive().max(300).default(5),
   /** Sessions end after this many minutes without a request. Default 30. */
   SESSION_IDLE_MINUTES: positiveInt.default(30),
   /** Failed logins in a row before an account is locked. Default 5. */

@@ -77,6 +77,28 @@ export const PERMISSIONS = {
   'consult:end': ['ward_doctor', 'neurologist'],
   /** Read and write the consult's chat. The consult's participants only. */
   'consult:chat': ['ward_doctor', 'neurologist'],
+  /** See planned teleconsultations: ward doctors their site's, specialists their own, schedulers their hub's. */
+  'booking:read': ['ward_doctor', 'neurologist', 'radiologist', 'scheduler'],
+  /** Book, reschedule, cancel and mark no-shows, for everyone of the visible sites. */
+  'booking:manage': ['scheduler'],
+  /** Join a booking's room at its time: its specialist and its site's (requesting) ward doctor only. */
+  'booking:join': ['ward_doctor', 'neurologist', 'radiologist'],
+  /** Weekly slots and exceptions: specialists their own, schedulers anyone's of their hub. */
+  'availability:manage': ['neurologist', 'radiologist', 'scheduler'],
+  /** The on-call rota and its gaps. */
+  'rota:read': ['neurologist', 'radiologist', 'scheduler'],
+  'rota:manage': ['scheduler'],
+  /** One's own iCalendar feed URL: create, replace, revoke. */
+  'ics:manage': ['ward_doctor', 'neurologist', 'radiologist', 'scheduler'],
+  /**
+   * See the urgent-read worklist and its signed reports: hub readers for their hub's remote sites, ward doctors for
+   * their own site (read only).
+   */
+  'worklist:read': ['ward_doctor', 'neurologist', 'radiologist'],
+  /** Claim, release and reassign read requests of one's hub. */
+  'worklist:claim': ['neurologist', 'radiologist'],
+  /** Save and sign the structured report of a request one has claimed; add addenda to signed reports of one's hub. */
+  'report:sign': ['neurologist', 'radiologist'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 export const PermissionSchema = z.enum(Object.keys(PERMISSIONS) as [Permission, ...Permission[]]);

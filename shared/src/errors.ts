@@ -21,6 +21,32 @@ export const ERROR_STATUS = {
   CONSULT_TAKEN: 409,
   /** The consult is not in a state that allows this (e.g. ended). */
   CONSULT_STATE: 409,
+  /** Another reader claimed the read request first. */
+  ALREADY_CLAIMED: 409,
+  /** Only the reader holding the claim may do this (release, save or sign the report). */
+  NOT_CLAIMED_BY_YOU: 409,
+  /** The read request is not in a state that allows this (e.g. claiming a reported one, an addendum before signing). */
+  READ_STATE: 409,
+  /** The report is signed: it cannot change; corrections are addenda. */
+  REPORT_SIGNED: 409,
+  /** The specialist is already booked at an overlapping time (the database's exclusion constraint decided). */
+  BOOKING_CONFLICT: 409,
+  /** The booking is not within the specialist's availability (weekly slots and extra slots, minus leave). */
+  BOOKING_OUTSIDE_AVAILABILITY: 422,
+  /** The booking would start in the past. */
+  BOOKING_IN_PAST: 422,
+  /** The booking is not in a state that allows this (e.g. cancelled, or its room is not open yet). */
+  BOOKING_STATE: 409,
+  /** An availability slot or rota shift overlaps another of the same person or hub. */
+  SLOT_OVERLAP: 409,
+  /** An availability slot, exception or shift whose end is not after its start. */
+  SLOT_EMPTY: 400,
+  /** A named person (specialist, ward doctor, on-call doctor) unknown, out of scope or of the wrong role or site. */
+  UNKNOWN_PERSON: 422,
+  /** A Paris wall-clock time that happens twice (last Sunday of October, 02:00–02:59). */
+  DST_AMBIGUOUS_TIME: 400,
+  /** A Paris wall-clock time that does not exist (last Sunday of March, 02:00–02:59). */
+  DST_NONEXISTENT_TIME: 400,
   /** None of the representations the Accept header allows can be produced (DICOMweb negotiation). */
   NOT_ACCEPTABLE: 406,
   PAYLOAD_TOO_LARGE: 413,

@@ -5,3 +5,5 @@ export * from './realtime';
 export * from './dicom';
 export * from './signaling';
 export * from './consult';
+export * from './scheduling';
+export * from './worklist';

@@ -16,6 +16,10 @@ import type { Logger } from './logger';
 import { Notifier } from './realtime/Notifier';
 import { WsHub } from './realtime/WsHub';
 import { seedDemo, type DemoCredential } from './seed/demo.seed';
+import { BookingReminders } from './scheduling/reminders';
+import { RotaService } from './scheduling/rota.service';
+import { HubStaffOnCall, RotaOrHubStaff } from './worklist/oncall';
+import { Worklist } from './worklist/Worklist';
 
 /**
  * The platform's server process: database, HTTP API, client, WebSocket hub. `create()` returns once it
@@ -30,6 +34,10 @@ export class Server extends EventEmitter {
   readonly scp: CStoreScp;
   readonly #http: http.Server;
   readonly #ws: WsHub;
+  /** Pushes the in-app reminders of bookings; set once the server listens. */
+  #reminders: BookingReminders | undefined;
+  /** The urgent-read worklist, fed by the arrival events; set by create(). */
+  #worklist: Worklist | undefined;
   #closing: Promise<void> | undefined;
 
   private constructor(
@@ -56,6 +64,7 @@ export class Server extends EventEmitter {
     await mkdir(storageDir, { recursive: true });
     const db = options.db ?? (await openDb({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR }));
     let imaging: Imaging | undefined;
+    let worklist: Worklist | undefined;
     let scp: CStoreScp | undefined;
     let httpServer: http.Server | undefined;
     try {
@@ -75,7 +84,15 @@ export class Server extends EventEmitter {
       };
       // Services publish through the notifier from the start; the hub it delivers to needs the HTTP server.
       const notifier = new Notifier(log);
-      const { app } = createApp({ config, db, log, auth, imaging, notifier, ready });
+      worklist = await Worklist.create({
+        config,
+        db,
+        log,
+        bus: imaging.bus,
+        notifier,
+        onCall: new RotaOrHubStaff(new RotaService({ db }), new HubStaffOnCall(db)),
+      });
+      const { app } = createApp({ config, db, log, auth, imaging, notifier, worklist: worklist.service, ready });
       httpServer = http.createServer(app);
       // Slow clients must not hold sockets forever; large DICOM uploads keep the socket busy, not idle.
       httpServer.headersTimeout = 30_000;
@@ -95,22 +112,34 @@ export class Server extends EventEmitter {
         maxAssociations: config.DICOM_MAX_ASSOCIATIONS,
       });
       const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
-      return new Server(db, imaging, scp, httpServer, ws, `http://${host}:${port}`, demo);
+      const server = new Server(db, imaging, scp, httpServer, ws, `http://${host}:${port}`, demo);
+      server.#worklist = worklist;
+      server.#reminders = new BookingReminders({ db, notifier, log });
+      server.#reminders.start();
+      return server;
     } catch (err) {
       await scp?.close();
       httpServer?.close();
+      await worklist?.close();
       await imaging?.close();
       if (!options.db) await db.close();
       throw err;
     }
   }
 
+  /** The worklist capability (its service and deadline timer). */
+  get worklist(): Worklist {
+    return this.#worklist!;
+  }
+
   async close(): Promise<void> {
     this.#closing ??= (async () => {
+      await this.#reminders?.stop();
       await this.scp.close();
       await this.#ws.close();
       this.#http.closeAllConnections();
       await new Promise<void>((resolve) => this.#http.close(() => resolve()));
+      await this.#worklist?.close();
       await this.imaging.close();
       await this.db.close();
       this.emit('closed');

@@ -8,6 +8,10 @@ import { authRoutes } from './auth/auth.routes';
 import type { AuthService } from './auth/auth.service';
 import type { ServerConfig } from './config';
 import { consultRoutes } from './consult/consult.routes';
+import { schedulingRoutes } from './scheduling/scheduling.routes';
+import { SchedulingService } from './scheduling/scheduling.service';
+import { RotaService } from './scheduling/rota.service';
+import { IcsFeedService } from './scheduling/ics.service';
 import { ConsultService, videoSettingsOf } from './consult/consult.service';
 import type { Db } from './db/Db';
 import type { Imaging } from './dicom/Imaging';
@@ -22,6 +26,8 @@ import { mountRoutes } from './http/router';
 import type { Logger } from './logger';
 import { buildOpenApi } from './openapi/openapi';
 import type { Notifier } from './realtime/Notifier';
+import type { WorklistService } from './worklist/worklist.service';
+import { worklistRoutes } from './worklist/worklist.routes';
 import { siteRoutes } from './sites/site.routes';
 import { systemRoutes } from './system/system.routes';
 
@@ -33,6 +39,8 @@ export interface AppDeps {
   imaging: Imaging;
   /** Pushes events to the browsers; the WebSocket hub is attached to it once the HTTP server exists. */
   notifier: Notifier;
+  /** The urgent-read worklist, fed by the imaging arrival events (server/src/worklist/Worklist.ts). */
+  worklist: WorklistService;
   /** Answers whether the database and the storage are ready, for /healthz. */
   ready: () => Promise<boolean>;
 }
@@ -92,6 +100,7 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteS
     next();
   });
 
+  const rota = new RotaService({ db: deps.db });
   const routes: RouteSpec<any, any, any>[] = [
     ...systemRoutes({ ready: deps.ready, openapi: () => openapi }),
     ...authRoutes({ auth, config, loginLimiter: new RateLimiter(config.LOGIN_RATE_PER_MINUTE, 60_000) }),
@@ -101,8 +110,21 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteS
     ...imagingRoutes({ db: deps.db, imaging: deps.imaging }),
     ...consultRoutes({
       db: deps.db,
-      consults: new ConsultService({ db: deps.db, notifier: deps.notifier, video: videoSettingsOf(config), log }),
+      consults: new ConsultService({
+        db: deps.db,
+        notifier: deps.notifier,
+        video: videoSettingsOf(config),
+        log,
+        onCall: (hubId, at) => rota.onCall(hubId, 'urgent_consult', at),
+      }),
     }),
+    ...schedulingRoutes({
+      db: deps.db,
+      scheduling: new SchedulingService({ db: deps.db, video: videoSettingsOf(config), log }),
+      rota,
+      ics: new IcsFeedService({ db: deps.db }),
+    }),
+    ...worklistRoutes({ db: deps.db, worklist: deps.worklist }),
   ];
   const openapi = buildOpenApi(routes, '0.1.0');
   const router = express.Router();

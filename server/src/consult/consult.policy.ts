@@ -37,10 +37,14 @@ export function isHubNeurologist(user: UserPrincipal, hubId: string): boolean {
   return user.role === 'neurologist' && user.sites.own.some((s) => s.id === hubId);
 }
 
-/** Who is alerted of a new consult. */
-export function onCallAudience(consult: ConsultParties): Audience {
-  // TODO(#6): the on-call neurologists of the rota; until it exists, every neurologist of the hub is on call.
-  return (user) => isHubNeurologist(user, consult.hub_id) && canSeeConsult(user, consult);
+/**
+ * Who is alerted of a new consult: the primaries of the hub's urgent-consult shift covering now, when the rota has
+ * one; otherwise (no shift, or nobody of them a neurologist of the hub) every neurologist of the hub.
+ */
+export function onCallAudience(consult: ConsultParties, onCallIds: readonly string[] = []): Audience {
+  const everyone: Audience = (user) => isHubNeurologist(user, consult.hub_id) && canSeeConsult(user, consult);
+  if (onCallIds.length === 0) return everyone;
+  return (user) => onCallIds.includes(user.id) && everyone(user);
 }
 
 /** Who sees a consult's state change. */

@@ -73,6 +73,11 @@ export interface ConsultServiceOptions {
   video: VideoSettings;
   /** Where a failed audit of a pushed event is reported. Default: nowhere. */
   log?: Logger;
+  /**
+   * The hub's on-call neurologists now, from the rota (user ids). Default, and when it fails or names nobody: every
+   * neurologist of the hub is alerted.
+   */
+  onCall?: (hubId: string, at: Date) => Promise<{ primary: string[] }>;
 }
 
 /** Who is asking, and from where. */
@@ -116,9 +121,11 @@ export class ConsultService {
   readonly #notifier: Notifier;
   readonly #video: VideoSettings;
   readonly #log: Logger | undefined;
+  readonly #onCall: ConsultServiceOptions['onCall'];
 
   constructor(options: ConsultServiceOptions) {
     this.#db = options.db;
+    this.#onCall = options.onCall;
     this.#notifier = options.notifier;
     this.#video = options.video;
     this.#log = options.log?.child({ component: 'consults' });
@@ -143,7 +150,7 @@ export class ConsultService {
       return created;
     });
     const consult = consultDto(row);
-    const alerted = onCallAudience(row);
+    const alerted = onCallAudience(row, await this.#onCallIds(row.hub_id));
     const viewers = viewerAudience(row);
     await this.#announce(user, ip, row, { type: 'consult.requested', consult }, alerted);
     await this.#announce(user, ip, row, { type: 'consult.updated', consult }, (u) => viewers(u) && !alerted(u));
@@ -289,6 +296,18 @@ export class ConsultService {
   }
 
   // ---------------------------------------------------------------------------------------------------------------
+
+  /** The rota's primaries on call now; none (everyone of the hub is alerted) when there is no rota or it fails. */
+  async #onCallIds(hubId: string): Promise<string[]> {
+    if (!this.#onCall) return [];
+    try {
+      return (await this.#onCall(hubId, new Date())).primary;
+    } catch (err) {
+      // An urgent alert must go out: to the whole hub rather than to nobody.
+      this.#log?.error({ err, hubId }, 'could not read the on-call rota: alerting every neurologist of the hub');
+      return [];
+    }
+  }
 
   /** The consult, when it exists and the caller sees it; 404 otherwise, the same for both. */
   async #visible(q: Queryable, user: UserPrincipal, id: string, forUpdate = false): Promise<ConsultRow> {

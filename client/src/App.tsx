@@ -18,9 +18,17 @@ import { StatusScreen } from './layout/StatusScreen';
 import { RealtimeProvider } from './realtime/RealtimeProvider';
 import { navigate, useRoute } from './router';
 import { Banner } from './ui/Banner';
+import { BookingReminders } from './scheduling/BookingReminders';
+import { SchedulePage } from './scheduling/SchedulePage';
+import { ReadPage } from './worklist/ReadPage';
+import { WorklistAlerts } from './worklist/WorklistAlerts';
+import { WorklistPage } from './worklist/WorklistPage';
 
 // The video room carries mediasoup-client: loaded when first needed (and prefetched by the consult screen).
 const ConsultRoomPage = lazy(() => import('./consult/ConsultRoomPage').then((m) => ({ default: m.ConsultRoomPage })));
+const BookingRoomPage = lazy(() => import('./scheduling/BookingRoomPage').then((m) => ({ default: m.BookingRoomPage })));
+// The viewer carries cornerstone and its codecs: loaded when a study is first opened.
+const ViewerPage = lazy(() => import('./viewer/ViewerPage').then((m) => ({ default: m.ViewerPage })));
 
 type Session =
   | { status: 'loading' }
@@ -158,6 +166,29 @@ function SignedIn({ me, onAccountChanged, onLoggedOut }: SignedInProps) {
         </Suspense>
       );
       break;
+    case 'worklist':
+      page = <WorklistPage me={me} />;
+      break;
+    case 'worklistRead':
+      page = <ReadPage key={route.id} me={me} id={route.id} />;
+      break;
+    case 'study':
+      page = (
+        <Suspense fallback={<StatusScreen title={t('app.loading')} />}>
+          <ViewerPage key={route.studyInstanceUid} studyInstanceUid={route.studyInstanceUid} />
+        </Suspense>
+      );
+      break;
+    case 'schedule':
+      page = <SchedulePage me={me} tab={route.tab} />;
+      break;
+    case 'bookingRoom':
+      page = (
+        <Suspense fallback={<StatusScreen title={t('app.loading')} />}>
+          <BookingRoomPage key={route.id} id={route.id} />
+        </Suspense>
+      );
+      break;
     case 'notFound':
       page = <NotFoundPage />;
       break;
@@ -167,6 +198,8 @@ function SignedIn({ me, onAccountChanged, onLoggedOut }: SignedInProps) {
     <RealtimeProvider>
       <AppHeader me={me} loggingOut={loggingOut} onLogout={() => void handleLogout()} />
       <ConsultAlerts me={me} />
+      <BookingReminders me={me} />
+      <WorklistAlerts me={me} />
       {logoutError && (
         <div className="page page-banner">
           <Banner tone="error" testId="logout-error">

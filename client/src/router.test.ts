@@ -18,6 +18,14 @@ describe('parseRoute()', () => {
     expect(parseRoute('#/admin/%E0%A4%A')).toEqual({ name: 'notFound' });
   });
 
+  it('parseRoute() of #/studies/{uid} opens the viewer on a DICOM UID, and nothing else', () => {
+    expect(parseRoute('#/studies/1.2.840.113619.2.55.3')).toEqual({ name: 'study', studyInstanceUid: '1.2.840.113619.2.55.3' });
+    expect(parseRoute(hrefFor({ name: 'study', studyInstanceUid: '2.25.42' }))).toEqual({ name: 'study', studyInstanceUid: '2.25.42' });
+    for (const bad of ['#/studies', '#/studies/1..2', '#/studies/abc', '#/studies/1.2/x', `#/studies/${'1.'.repeat(40)}1`]) {
+      expect(parseRoute(bad)).toEqual({ name: 'notFound' });
+    }
+  });
+
   it('hrefFor() and parseRoute() round-trip', () => {
     const routes: Route[] = [
       { name: 'home' },

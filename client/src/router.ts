@@ -8,9 +8,20 @@ export type Route =
   | { name: 'consultNew' }
   | { name: 'consult'; id: string }
   | { name: 'consultRoom'; id: string }
+  | { name: 'worklist' }
+  | { name: 'worklistRead'; id: string }
+  | { name: 'study'; studyInstanceUid: string }
+  | { name: 'schedule'; tab: ScheduleTab }
+  | { name: 'bookingRoom'; id: string }
   | { name: 'notFound' };
 
+/** The tabs of the scheduling screen. */
+export const SCHEDULE_TABS = ['calendar', 'availability', 'rota', 'feed'] as const;
+export type ScheduleTab = (typeof SCHEDULE_TABS)[number];
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A DICOM UID: digits and dots, at most 64 characters. */
+const DICOM_UID = /^[0-9]+(\.[0-9]+)*$/;
 
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, '').replace(/\/+$/, '');
@@ -33,6 +44,21 @@ export function parseRoute(hash: string): Route {
       if (sub === 'room') return { name: 'consultRoom', id: id.toLowerCase() };
     }
   }
+  if (first === 'worklist') {
+    if (rest.length === 0) return { name: 'worklist' };
+    if (rest.length === 1 && rest[0] && UUID.test(rest[0])) return { name: 'worklistRead', id: rest[0].toLowerCase() };
+  }
+  if (first === 'studies' && rest.length === 1 && rest[0] && rest[0].length <= 64 && DICOM_UID.test(rest[0])) {
+    return { name: 'study', studyInstanceUid: rest[0] };
+  }
+  if (first === 'schedule') {
+    if (rest.length === 0) return { name: 'schedule', tab: 'calendar' };
+    const tab = SCHEDULE_TABS.find((t) => t === rest[0]);
+    if (rest.length === 1 && tab) return { name: 'schedule', tab };
+    if (rest.length === 3 && rest[0] === 'bookings' && rest[1] && UUID.test(rest[1]) && rest[2] === 'room') {
+      return { name: 'bookingRoom', id: rest[1].toLowerCase() };
+    }
+  }
   return { name: 'notFound' };
 }
 
@@ -50,6 +76,16 @@ export function hrefFor(route: Route): string {
       return `#/consults/${route.id}`;
     case 'consultRoom':
       return `#/consults/${route.id}/room`;
+    case 'worklist':
+      return '#/worklist';
+    case 'worklistRead':
+      return `#/worklist/${route.id}`;
+    case 'study':
+      return `#/studies/${route.studyInstanceUid}`;
+    case 'schedule':
+      return route.tab === 'calendar' ? '#/schedule' : `#/schedule/${route.tab}`;
+    case 'bookingRoom':
+      return `#/schedule/bookings/${route.id}/room`;
     case 'notFound':
       return '#/';
   }

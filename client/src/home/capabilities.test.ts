@@ -17,17 +17,19 @@ const ids = (role: Role) => capabilitiesFor(meAs(role)).map((c) => c.id);
 
 describe('capabilitiesFor()', () => {
   it('capabilitiesFor() gives each role its tiles', () => {
-    expect(ids('ward_doctor')).toEqual(['consult']);
+    expect(ids('ward_doctor')).toEqual(['consult', 'worklist', 'schedule']);
     expect(ids('neurologist')).toEqual(['consult', 'worklist', 'schedule']);
     expect(ids('radiologist')).toEqual(['worklist', 'schedule']);
     expect(ids('scheduler')).toEqual(['schedule']);
     expect(ids('admin')).toEqual(['admin']);
   });
 
-  it('capabilitiesFor() links the screens that exist: consults and administration', () => {
+  it('capabilitiesFor() links the screens that exist: consults, worklist, schedule and administration', () => {
     const caps = capabilitiesFor(meAs('neurologist', { permissions: [...permissionsOf('neurologist'), 'audit:read'] }));
     expect(caps.filter((c) => c.href !== null)).toEqual([
       { id: 'consult', href: '#/consults' },
+      { id: 'worklist', href: '#/worklist' },
+      { id: 'schedule', href: '#/schedule' },
       { id: 'admin', href: '#/admin' },
     ]);
   });

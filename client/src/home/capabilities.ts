@@ -12,12 +12,14 @@ export interface Capability {
 /** The clinical capabilities have no permission yet (their APIs do not exist): they follow the role. */
 const CLINICAL: ReadonlyArray<{ id: CapabilityId; roles: readonly Role[] }> = [
   { id: 'consult', roles: ['ward_doctor', 'neurologist'] },
-  { id: 'worklist', roles: ['neurologist', 'radiologist'] },
-  { id: 'schedule', roles: ['scheduler', 'neurologist', 'radiologist'] },
+  // Ward doctors follow their own site's studies and read the reports sent back.
+  { id: 'worklist', roles: ['ward_doctor', 'neurologist', 'radiologist'] },
+  // Ward doctors see their site's planned teleconsultations and join them.
+  { id: 'schedule', roles: ['ward_doctor', 'scheduler', 'neurologist', 'radiologist'] },
 ];
 
 /** The screens that exist. */
-const HREF: Partial<Record<CapabilityId, string>> = { consult: '#/consults' };
+const HREF: Partial<Record<CapabilityId, string>> = { consult: '#/consults', worklist: '#/worklist', schedule: '#/schedule' };
 
 export function capabilitiesFor(me: MeDto): Capability[] {
   const capabilities: Capability[] = CLINICAL.filter((c) => c.roles.includes(me.user.role)).map((c) => ({

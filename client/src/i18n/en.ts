@@ -1,5 +1,6 @@
 import { schedulingEn } from '../scheduling/messages';
 import { worklistEn } from '../worklist/messages';
+import { viewerEn } from '../viewer/messages';
 import type { Messages } from './fr';
 
 export const en: Messages = {
@@ -66,7 +67,7 @@ export const en: Messages = {
   'tile.worklist.title': 'Urgent reads',
   'tile.worklist.desc': 'Brain imaging to interpret first.',
   'tile.schedule.title': 'Schedule',
-  'tile.schedule.desc': 'Specialists’ on-call rota.',
+  'tile.schedule.desc': 'Planned teleconsultations, availability and the on-call rota.',
   'tile.admin.title': 'Administration',
   'tile.admin.desc': 'Gateway tokens, DICOM AE titles and audit log.',
   'tile.soon': 'Coming soon',
@@ -286,5 +287,6 @@ export const en: Messages = {
   'notFound.title': 'Page not found',
   'notFound.body': 'This address does not match any screen of the platform.',
   ...worklistEn,
+  ...viewerEn,
   ...schedulingEn,
 };

@@ -19,6 +19,19 @@ export function errorMessageKey(err: unknown): MessageKey {
     case 'CSRF_FAILED':
     case 'UNAVAILABLE':
     case 'NETWORK':
+    case 'ALREADY_CLAIMED':
+    case 'NOT_CLAIMED_BY_YOU':
+    case 'READ_STATE':
+    case 'REPORT_SIGNED':
+    case 'BOOKING_CONFLICT':
+    case 'BOOKING_OUTSIDE_AVAILABILITY':
+    case 'BOOKING_IN_PAST':
+    case 'BOOKING_STATE':
+    case 'SLOT_OVERLAP':
+    case 'SLOT_EMPTY':
+    case 'UNKNOWN_PERSON':
+    case 'DST_AMBIGUOUS_TIME':
+    case 'DST_NONEXISTENT_TIME':
       return `error.${err.code}`;
     case 'ALREADY_EXISTS':
       return 'error.CONFLICT';

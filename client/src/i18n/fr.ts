@@ -1,5 +1,6 @@
 import { schedulingFr } from '../scheduling/messages';
 import { worklistFr } from '../worklist/messages';
+import { viewerFr } from '../viewer/messages';
 
 /**
  * French is the reference language: every other dictionary must provide each of these keys.
@@ -69,7 +70,7 @@ export const fr = {
   'tile.worklist.title': 'Lectures urgentes',
   'tile.worklist.desc': 'Imageries cérébrales à interpréter en priorité.',
   'tile.schedule.title': 'Planning',
-  'tile.schedule.desc': 'Astreintes et gardes des spécialistes.',
+  'tile.schedule.desc': 'Téléconsultations programmées, disponibilités et astreintes.',
   'tile.admin.title': 'Administration',
   'tile.admin.desc': 'Jetons des passerelles, titres AE DICOM et journal d’audit.',
   'tile.soon': 'Bientôt disponible',
@@ -289,6 +290,7 @@ export const fr = {
   'notFound.title': 'Page introuvable',
   'notFound.body': 'Cette adresse ne correspond à aucun écran de la plateforme.',
   ...worklistFr,
+  ...viewerFr,
   ...schedulingFr,
 } satisfies Record<string, string>;
 

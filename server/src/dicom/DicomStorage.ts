@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { isDicomUid } from '@telestroke/shared';
 
@@ -12,6 +12,7 @@ export class DicomStorage {
   readonly root: string;
   readonly #tmp: string;
   #knownDirs = new Set<string>();
+  readonly #dirSyncs = new Map<string, DirSync>();
 
   private constructor(root: string) {
     this.root = root;
@@ -44,6 +45,9 @@ export class DicomStorage {
   /**
    * Writes the file and links it into place, keeping its temporary name until `settle()`: until then a crash leaves a
    * trace in .tmp that `recover()` follows. Returns whether this call created the file (false: it was there).
+   * The file's data and its entry in its directory are flushed; the trace is not, since it only serves to clean up
+   * after a killed process (whose writes the kernel keeps): after a power cut, an uncommitted file may stay behind,
+   * unreferenced, which costs space but never a stored instance.
    */
   async writePending(relativePath: string, data: Buffer): Promise<{ tmp: string; created: boolean }> {
     const target = this.absolute(relativePath);
@@ -57,7 +61,6 @@ export class DicomStorage {
     } finally {
       await fh.close();
     }
-    await syncDir(this.#tmp);
     let created = true;
     try {
       await link(tmp, target);
@@ -68,12 +71,14 @@ export class DicomStorage {
       }
       created = false;
     }
-    await syncDir(dir);
+    await this.#syncDir(dir);
     return { tmp, created };
   }
 
   async settle(pending: { tmp: string }): Promise<void> {
-    await rm(pending.tmp, { force: true });
+    await unlink(pending.tmp).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
   }
 
   /** Idempotent; nothing to release today, kept for the lifecycle convention. */
@@ -112,7 +117,7 @@ export class DicomStorage {
       await rm(tmp, { force: true });
       throw err;
     }
-    await syncDir(dir);
+    await this.#syncDir(dir);
   }
 
   read(relativePath: string): Promise<Buffer> {
@@ -123,6 +128,16 @@ export class DicomStorage {
     await rm(this.absolute(relativePath), { force: true });
   }
 
+  async #syncDir(dir: string): Promise<void> {
+    let sync = this.#dirSyncs.get(dir);
+    if (!sync) this.#dirSyncs.set(dir, (sync = new DirSync(dir)));
+    try {
+      await sync.request();
+    } finally {
+      if (sync.idle) this.#dirSyncs.delete(dir);
+    }
+  }
+
   /** Creates missing directories and flushes each new entry into its parent, so the path survives a crash. */
   async #ensureDir(dir: string): Promise<void> {
     if (this.#knownDirs.has(dir)) return;
@@ -131,12 +146,47 @@ export class DicomStorage {
     for (const d of missing) {
       try {
         await mkdir(d);
-        await syncDir(path.dirname(d));
+        await this.#syncDir(path.dirname(d));
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
     }
     this.#knownDirs.add(dir);
+  }
+}
+
+/**
+ * Flushes one directory for every caller, however many ask at once: the instances of a series land in the same
+ * directory, and each would otherwise wait for its own flush behind the others'. A caller that arrives during a
+ * flush may have linked its file after that flush began, so it waits for the next one, which starts when the
+ * running one ends and serves everyone who arrived meanwhile.
+ */
+class DirSync {
+  #running: Promise<void> | null = null;
+  #next: Promise<void> | null = null;
+
+  constructor(readonly dir: string) {}
+
+  /** Resolves once a flush that began after this call has completed. */
+  request(): Promise<void> {
+    if (!this.#running) return (this.#running = this.#flush());
+    this.#next ??= this.#running.catch(() => undefined).then(() => {
+      this.#next = null;
+      return (this.#running = this.#flush());
+    });
+    return this.#next;
+  }
+
+  get idle(): boolean {
+    return !this.#running && !this.#next;
+  }
+
+  async #flush(): Promise<void> {
+    try {
+      await syncDir(this.dir);
+    } finally {
+      this.#running = null;
+    }
   }
 }
 

@@ -1,47 +1,19 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import type { ConsultDto } from '@telestroke/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../config';
-import { PgliteDb } from '../db/PgliteDb';
-import { Server } from '../Server';
-import { DEMO, TEST_DEMO_PASSWORD, type TestServer } from '../testing';
+import { DEMO, startPgliteTestServer, type PgliteTestServer } from '../testing';
 import { login, startConsult } from './consult.testing';
 
 /**
  * `npm start` runs on the embedded PGlite: the whole lifecycle must work there too, not only on PostgreSQL. The same
  * run, logged at the most verbose level, shows that no patient data reaches the logs.
  */
-let t: TestServer;
-let dataDir: string;
-const logLines: string[] = [];
+let t: PgliteTestServer;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(path.join(os.tmpdir(), 'telestroke-consult-pglite-'));
-  const config = loadConfig({
-    PORT: '0',
-    DICOM_PORT: '0',
-    DATA_DIR: dataDir,
-    DEMO_PASSWORD: TEST_DEMO_PASSWORD,
-    LOG_LEVEL: 'silent',
-    SFU_TOKEN_SECRET: 'consult-pglite-test-secret-0123456789',
-  });
-  const db = await PgliteDb.create();
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      logLines.push(String(chunk));
-      done();
-    },
-  });
-  const server = await Server.create(config, pino({ level: 'trace' }, sink), { db });
-  t = { server, url: server.url, config, close: () => server.close() };
+  t = await startPgliteTestServer({ SFU_TOKEN_SECRET: 'consult-pglite-test-secret-0123456789' });
 });
 afterAll(async () => {
   await t?.close();
-  await rm(dataDir, { recursive: true, force: true });
 });
 
 describe('consults on the embedded PGlite, logged at trace level', () => {
@@ -64,7 +36,7 @@ describe('consults on the embedded PGlite, logged at trace level', () => {
     expect(ended.body.joinedAt).not.toBeNull();
 
     // Every request was logged, with the consult's id in its path, and nothing the doctors typed.
-    const logs = logLines.join('');
+    const logs = t.logLines.join('');
     expect(logs).toContain(`/api/consults/${c.id}/end`);
     for (const typed of ['DOSSIER-4242', 'Déviation', 'NIHSS 14', 'héliporté']) expect(logs).not.toContain(typed);
   });

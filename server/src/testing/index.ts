@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import pg from 'pg';
+import pino from 'pino';
 import { XSRF_COOKIE, XSRF_HEADER } from '@telestroke/shared';
 import { loadConfig, type ServerConfig } from '../config';
 import type { Db } from '../db/Db';
@@ -96,6 +98,45 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     close: async () => {
       await server.close();
       await testDb.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface PgliteTestServer extends TestServer {
+  /** Every log line the server wrote, at trace level. */
+  logLines: string[];
+}
+
+/**
+ * A whole server on the embedded PGlite, as `npm start` runs it, logging at the most verbose level into `logLines`:
+ * a test can run a capability there and then show that no patient data reached the logs.
+ */
+export async function startPgliteTestServer(env: Record<string, string> = {}): Promise<PgliteTestServer> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'telestroke-pglite-'));
+  const config = loadConfig({
+    PORT: '0',
+    DICOM_PORT: '0',
+    DATA_DIR: dataDir,
+    DEMO_PASSWORD: TEST_DEMO_PASSWORD,
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const logLines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logLines.push(String(chunk));
+      done();
+    },
+  });
+  const server = await Server.create(config, pino({ level: 'trace' }, sink), { db: await PgliteDb.create() });
+  return {
+    server,
+    url: server.url,
+    config,
+    logLines,
+    close: async () => {
+      await server.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

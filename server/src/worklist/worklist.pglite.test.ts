@@ -1,47 +1,19 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import type { ReadRequestDetailDto, ReadRequestDto } from '@telestroke/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../config';
-import { PgliteDb } from '../db/PgliteDb';
-import { Server } from '../Server';
-import { DEMO, TEST_DEMO_PASSWORD, type TestServer } from '../testing';
+import { DEMO, startPgliteTestServer, type PgliteTestServer } from '../testing';
 import { createGatewayToken, eventually, login, put, requestOfStudy, stowStudy, strokeFindings } from './worklist.testing';
 
 /**
  * `npm start` runs on the embedded PGlite: the worklist must work there too, triggers included. The same run, logged
  * at the most verbose level, shows that no patient data reaches the logs.
  */
-let t: TestServer;
-let dataDir: string;
-const logLines: string[] = [];
+let t: PgliteTestServer;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(path.join(os.tmpdir(), 'telestroke-worklist-pglite-'));
-  const config = loadConfig({
-    PORT: '0',
-    DICOM_PORT: '0',
-    DATA_DIR: dataDir,
-    DEMO_PASSWORD: TEST_DEMO_PASSWORD,
-    LOG_LEVEL: 'silent',
-    STUDY_QUIET_SECONDS: '0.3',
-  });
-  const db = await PgliteDb.create();
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      logLines.push(String(chunk));
-      done();
-    },
-  });
-  const server = await Server.create(config, pino({ level: 'trace' }, sink), { db });
-  t = { server, url: server.url, config, close: () => server.close() };
+  t = await startPgliteTestServer({ STUDY_QUIET_SECONDS: '0.3' });
 });
 afterAll(async () => {
   await t?.close();
-  await rm(dataDir, { recursive: true, force: true });
 });
 
 describe('the worklist on the embedded PGlite, logged at trace level', () => {
@@ -63,7 +35,7 @@ describe('the worklist on the embedded PGlite, logged at trace level', () => {
     expect(pdf.status).toBe(200);
     expect(String(pdf.body).startsWith('%PDF-')).toBe(true);
 
-    const logs = logLines.join('');
+    const logs = t.logLines.join('');
     expect(logs).toContain(`/api/worklist/${id}/report/sign`);
     for (const typed of ['IPP-PGLITE-77', 'brouillon', 'Thrombus', 'Addendum sans nom']) expect(logs).not.toContain(typed);
   });

@@ -8,6 +8,12 @@ import { authRoutes } from './auth/auth.routes';
 import type { AuthService } from './auth/auth.service';
 import type { ServerConfig } from './config';
 import { consultRoutes } from './consult/consult.routes';
+import { metricsRoutes } from './metrics/metrics.routes';
+import { thrombolysisRoutes } from './thrombolysis/thrombolysis.routes';
+import { ThrombolysisService } from './thrombolysis/thrombolysis.service';
+import { caseRoutes } from './cases/case.routes';
+import { CaseService } from './cases/case.service';
+import { listOrders } from './thrombolysis/thrombolysis.repository';
 import { schedulingRoutes } from './scheduling/scheduling.routes';
 import { SchedulingService } from './scheduling/scheduling.service';
 import { RotaService } from './scheduling/rota.service';
@@ -125,6 +131,12 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteS
       ics: new IcsFeedService({ db: deps.db }),
     }),
     ...worklistRoutes({ db: deps.db, worklist: deps.worklist }),
+    ...thrombolysisRoutes({ db: deps.db, thrombolysis: new ThrombolysisService({ db: deps.db, notifier: deps.notifier, log }) }),
+    ...metricsRoutes({ db: deps.db }),
+    ...caseRoutes({
+      db: deps.db,
+      cases: new CaseService({ db: deps.db, notifier: deps.notifier, log, thrombolysisOrders: listOrders }),
+    }),
   ];
   const openapi = buildOpenApi(routes, '0.1.0');
   const router = express.Router();

@@ -99,6 +99,17 @@ export const PERMISSIONS = {
   'worklist:claim': ['neurologist', 'radiologist'],
   /** Save and sign the structured report of a request one has claimed; add addenda to signed reports of one's hub. */
   'report:sign': ['neurologist', 'radiologist'],
+  /** Read a stroke case record (audited): whoever sees its consult. */
+  'case:read': ['ward_doctor', 'neurologist'],
+  /**
+   * Enter timeline timestamps of a case one sees; score its NIHSS, decide, transfer and use its messages as one of
+   * its consult's participants; acknowledge a transfer as a neurologist of the receiving CHU.
+   */
+  'case:write': ['ward_doctor', 'neurologist'],
+  /** Compute a thrombolysis stroke dose (no patient data). Preparing, confirming and giving an order need case:write. */
+  'thrombolysis:dose': ['ward_doctor', 'neurologist'],
+  /** Network quality metrics (no patient data), for the sites one sees: hub staff, schedulers, admins. */
+  'metrics:read': ['neurologist', 'radiologist', 'scheduler', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 export const PermissionSchema = z.enum(Object.keys(PERMISSIONS) as [Permission, ...Permission[]]);

@@ -30,6 +30,10 @@ export const ERROR_STATUS = {
   /** The report is signed: it cannot change; corrections are addenda. */
   REPORT_SIGNED: 409,
   /** The specialist is already booked at an overlapping time (the database's exclusion constraint decided). */
+  /** An NIHSS answer that is not one of the item's official choices (or "untestable" where the scale forbids it). */
+  NIHSS_VALUE_INVALID: 422,
+  /** The stroke case is not in a state that allows this (e.g. a second transfer, acknowledging none). */
+  CASE_STATE: 409,
   BOOKING_CONFLICT: 409,
   /** The booking is not within the specialist's availability (weekly slots and extra slots, minus leave). */
   BOOKING_OUTSIDE_AVAILABILITY: 422,
@@ -49,6 +53,28 @@ export const ERROR_STATUS = {
   DST_NONEXISTENT_TIME: 400,
   /** None of the representations the Accept header allows can be produced (DICOMweb negotiation). */
   NOT_ACCEPTABLE: 406,
+  /** Thrombolysis dose: no weight entered. */
+  WEIGHT_MISSING: 422,
+  /** Thrombolysis dose: a weight outside 30-250 kg (a typing or unit mistake). */
+  WEIGHT_IMPLAUSIBLE: 422,
+  /** Thrombolysis dose: a weight above 120 kg not yet confirmed as kilograms (pounds typed as kg overdose). */
+  WEIGHT_CONFIRMATION_REQUIRED: 422,
+  /** Thrombolysis dose: the myocardial infarction regimen (tenecteplase 0.5 mg/kg) is never a stroke dose. */
+  STEMI_DOSE_REFUSED: 422,
+  /** Thrombolysis dose: a dose per kg other than the stroke dose of the drug. */
+  DOSE_NOT_STROKE: 422,
+  /** Thrombolysis order: a contraindication checklist item is unanswered. */
+  CHECKLIST_INCOMPLETE: 422,
+  /** Thrombolysis order: a contraindication is answered present. */
+  CONTRAINDICATION_PRESENT: 422,
+  /** Thrombolysis order: blood pressure not below 185/110 mmHg. */
+  BP_TOO_HIGH: 422,
+  /** Thrombolysis order: no blood glucose entered. */
+  GLUCOSE_MISSING: 422,
+  /** Thrombolysis order: the second check must be done by another person than the one who prepared it. */
+  SECOND_CHECK_SAME_PERSON: 409,
+  /** Thrombolysis order: not in a state that allows this (confirming twice, a bolus before the second check). */
+  THROMBOLYSIS_STATE: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   UNPROCESSABLE: 422,

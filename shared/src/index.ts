@@ -7,3 +7,6 @@ export * from './signaling';
 export * from './consult';
 export * from './scheduling';
 export * from './worklist';
+export * from './thrombolysis';
+export * from './metrics';
+export * from './case';

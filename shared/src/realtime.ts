@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConsultDtoSchema, ConsultMessageDtoSchema } from './consult';
 import { BookingReminderSchema } from './scheduling';
 import { ReadRequestDtoSchema, SignedReportDtoSchema, WorklistAlertReasonSchema } from './worklist';
+import { CaseMessageDtoSchema, CaseUpdateReasonSchema, NihssAssessmentDtoSchema } from './case';
 
 /** Events the server pushes over the `/ws` WebSocket. Later capabilities add members to this union. */
 export const ServerEventSchema = z.discriminatedUnion('type', [
@@ -24,5 +25,11 @@ export const ServerEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('worklist.alert'), reason: WorklistAlertReasonSchema, request: ReadRequestDtoSchema }),
   /** A report was signed or got an addendum: to the sending site's users and the hub's readers. */
   z.object({ type: z.literal('worklist.report'), request: ReadRequestDtoSchema, report: SignedReportDtoSchema }),
+  /** A stroke case record changed (why: reason): to everyone who sees the case; they refetch it (an audited read). */
+  z.object({ type: z.literal('case.updated'), caseId: z.uuid(), consultId: z.uuid(), reason: CaseUpdateReasonSchema }),
+  /** An NIHSS assessment was started or one of its items changed: the whole assessment, to everyone who sees the case. */
+  z.object({ type: z.literal('case.nihss'), assessment: NihssAssessmentDtoSchema }),
+  /** A case message, to the case's participants only. */
+  z.object({ type: z.literal('case.message'), message: CaseMessageDtoSchema }),
 ]);
 export type ServerEvent = z.infer<typeof ServerEventSchema>;

@@ -37,9 +37,10 @@ class Reject extends Error {
 
 /**
  * Checks that the pixel data and every other top-level element lie inside the file: a header parser stops
- * before the pixels, so truncation and absurd lengths are caught here.
+ * before the pixels, so truncation and absurd lengths are caught here. Returns where the Pixel Data element begins
+ * in `bytes` when it could be found there (not in a deflated data set), so that the header can be read without them.
  */
-function checkStructure(bytes: Buffer): void {
+function checkStructure(bytes: Buffer): number | undefined {
   let ds: dicomParser.DataSet;
   try {
     ds = dicomParser.parseDicom(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), {
@@ -65,7 +66,17 @@ function checkStructure(bytes: Buffer): void {
   if (px?.encapsulatedPixelData && !(px.fragments && px.fragments.length > 0)) {
     throw new Reject('MALFORMED', 'Encapsulated pixel data without fragments');
   }
+  if (!px || ds.byteArray.buffer !== bytes.buffer) return undefined;
+  // The element's header is 12 bytes in explicit VR (tag, VR, reserved, length), 8 in implicit VR.
+  for (const headerLength of [12, 8]) {
+    const at = px.dataOffset - headerLength;
+    if (at >= 0 && bytes.readUInt32LE(at) === PIXEL_DATA_TAG_LE) return at;
+  }
+  return undefined;
 }
+
+/** (7FE0,0010) as its four bytes read little-endian: group then element. */
+const PIXEL_DATA_TAG_LE = 0x00107fe0;
 
 /**
  * The one way an instance enters the platform, for STOW-RS and C-STORE alike. It answers `stored`,
@@ -97,8 +108,9 @@ export class DicomIngest {
     try {
       if (bytes.length > this.#maxBytes) throw new Reject('TOO_LARGE', `The instance is over ${this.#maxBytes} bytes`);
       datasetOffsetOf(bytes);
-      checkStructure(bytes);
-      parsed = parsePart10(bytes, true);
+      const pixelDataAt = checkStructure(bytes);
+      // The header alone: the parser would otherwise copy the whole file, pixels included, to skip them.
+      parsed = parsePart10(pixelDataAt === undefined ? bytes : bytes.subarray(0, pixelDataAt), true);
       return await this.#store(bytes, parsed, ctx);
     } catch (err) {
       if (err instanceof Reject || err instanceof Part10Error) {

@@ -4,6 +4,7 @@ import { AdminPage } from './admin/AdminPage';
 import { getMe, logout } from './api/auth';
 import { isApiError, onSessionLost } from './api/http';
 import { LoginPage, type LoginNotice } from './auth/LoginPage';
+import { CasePage } from './case/CasePage';
 import { ConsultAlerts } from './consult/ConsultAlerts';
 import { ConsultPage } from './consult/ConsultPage';
 import { ConsultRequestPage } from './consult/ConsultRequestPage';
@@ -14,6 +15,7 @@ import type { MessageKey } from './i18n/fr';
 import { useT } from './i18n/I18nProvider';
 import { AppHeader } from './layout/AppHeader';
 import { NotFoundPage } from './layout/NotFoundPage';
+import { MetricsPage } from './metrics/MetricsPage';
 import { StatusScreen } from './layout/StatusScreen';
 import { RealtimeProvider } from './realtime/RealtimeProvider';
 import { navigate, useRoute } from './router';
@@ -166,6 +168,9 @@ function SignedIn({ me, onAccountChanged, onLoggedOut }: SignedInProps) {
         </Suspense>
       );
       break;
+    case 'case':
+      page = <CasePage key={route.id} me={me} id={route.id} />;
+      break;
     case 'worklist':
       page = <WorklistPage me={me} />;
       break;
@@ -188,6 +193,9 @@ function SignedIn({ me, onAccountChanged, onLoggedOut }: SignedInProps) {
           <BookingRoomPage key={route.id} id={route.id} />
         </Suspense>
       );
+      break;
+    case 'metrics':
+      page = <MetricsPage />;
       break;
     case 'notFound':
       page = <NotFoundPage />;

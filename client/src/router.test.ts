@@ -26,6 +26,12 @@ describe('parseRoute()', () => {
     }
   });
 
+  it('parseRoute() of #/metrics is the metrics dashboard, and nothing below it', () => {
+    expect(parseRoute('#/metrics')).toEqual({ name: 'metrics' });
+    expect(parseRoute(hrefFor({ name: 'metrics' }))).toEqual({ name: 'metrics' });
+    expect(parseRoute('#/metrics/x')).toEqual({ name: 'notFound' });
+  });
+
   it('hrefFor() and parseRoute() round-trip', () => {
     const routes: Route[] = [
       { name: 'home' },

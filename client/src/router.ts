@@ -13,6 +13,8 @@ export type Route =
   | { name: 'study'; studyInstanceUid: string }
   | { name: 'schedule'; tab: ScheduleTab }
   | { name: 'bookingRoom'; id: string }
+  | { name: 'metrics' }
+  | { name: 'case'; id: string }
   | { name: 'notFound' };
 
 /** The tabs of the scheduling screen. */
@@ -51,6 +53,8 @@ export function parseRoute(hash: string): Route {
   if (first === 'studies' && rest.length === 1 && rest[0] && rest[0].length <= 64 && DICOM_UID.test(rest[0])) {
     return { name: 'study', studyInstanceUid: rest[0] };
   }
+  if (first === 'cases' && rest.length === 1 && rest[0] && UUID.test(rest[0])) return { name: 'case', id: rest[0].toLowerCase() };
+  if (first === 'metrics' && rest.length === 0) return { name: 'metrics' };
   if (first === 'schedule') {
     if (rest.length === 0) return { name: 'schedule', tab: 'calendar' };
     const tab = SCHEDULE_TABS.find((t) => t === rest[0]);
@@ -86,6 +90,10 @@ export function hrefFor(route: Route): string {
       return route.tab === 'calendar' ? '#/schedule' : `#/schedule/${route.tab}`;
     case 'bookingRoom':
       return `#/schedule/bookings/${route.id}/room`;
+    case 'metrics':
+      return '#/metrics';
+    case 'case':
+      return `#/cases/${route.id}`;
     case 'notFound':
       return '#/';
   }

@@ -9,6 +9,7 @@ import { Banner } from '../ui/Banner';
 import { ConfirmButton } from '../ui/ConfirmButton';
 import { useDocumentTitle } from '../ui/useDocumentTitle';
 import { useResource } from '../ui/useResource';
+import { CaseLink } from '../case/CaseLink';
 import { acceptConsult, cancelConsult, getConsult } from './api';
 import { ConsultSummary } from './ConsultSummary';
 import { useSiteNames } from './useSiteNames';
@@ -146,6 +147,7 @@ export function ConsultPage({ me, id }: { me: MeDto; id: string }) {
               {pending ? t('common.working') : t('consult.accept')}
             </button>
           )}
+          {consult.kind === 'urgent' && consult.status !== 'cancelled' && <CaseLink consultId={consult.id} />}
           {isRequester && consult.status === 'requested' && (
             <ConfirmButton
               label={t('consult.cancel')}

@@ -1,5 +1,6 @@
 import type { ConsultDto, MeDto } from '@telestroke/shared';
 import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
+import { RoomCaseSide } from '../case/RoomCaseSide';
 import { useI18n } from '../i18n/I18nProvider';
 import { useServerEvents } from '../realtime/RealtimeProvider';
 import { navigate } from '../router';
@@ -258,13 +259,18 @@ function RoomView({ me, consultId, consult, room, media }: RoomViewProps) {
           </div>
         </div>
         <aside className="room-side">
-          <ChatPanel
+          <RoomCaseSide
             consultId={consultId}
-            me={me}
-            onIncoming={() => {
-              // Beside the video on a landscape screen the chat is always in view; in portrait it folds away.
-              if (!chatOpen && window.matchMedia(NARROW).matches) setUnread((n) => n + 1);
-            }}
+            chat={
+              <ChatPanel
+                consultId={consultId}
+                me={me}
+                onIncoming={() => {
+                  // Beside the video on a landscape screen the chat is always in view; in portrait it folds away.
+                  if (!chatOpen && window.matchMedia(NARROW).matches) setUnread((n) => n + 1);
+                }}
+              />
+            }
           />
         </aside>
       </div>

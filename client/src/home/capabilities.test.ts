@@ -18,10 +18,18 @@ const ids = (role: Role) => capabilitiesFor(meAs(role)).map((c) => c.id);
 describe('capabilitiesFor()', () => {
   it('capabilitiesFor() gives each role its tiles', () => {
     expect(ids('ward_doctor')).toEqual(['consult', 'worklist', 'schedule']);
-    expect(ids('neurologist')).toEqual(['consult', 'worklist', 'schedule']);
-    expect(ids('radiologist')).toEqual(['worklist', 'schedule']);
-    expect(ids('scheduler')).toEqual(['schedule']);
-    expect(ids('admin')).toEqual(['admin']);
+    expect(ids('neurologist')).toEqual(['consult', 'worklist', 'schedule', 'metrics']);
+    expect(ids('radiologist')).toEqual(['worklist', 'schedule', 'metrics']);
+    expect(ids('scheduler')).toEqual(['schedule', 'metrics']);
+    expect(ids('admin')).toEqual(['metrics', 'admin']);
+  });
+
+  it('capabilitiesFor() shows the network metrics to hub staff, schedulers and admins, not to ward doctors', () => {
+    const metrics = (role: Role) => capabilitiesFor(meAs(role)).find((c) => c.id === 'metrics');
+    for (const role of ['neurologist', 'radiologist', 'scheduler', 'admin'] as const) {
+      expect(metrics(role)).toEqual({ id: 'metrics', href: '#/metrics' });
+    }
+    expect(metrics('ward_doctor')).toBeUndefined();
   });
 
   it('capabilitiesFor() links the screens that exist: consults, worklist, schedule and administration', () => {
@@ -30,6 +38,7 @@ describe('capabilitiesFor()', () => {
       { id: 'consult', href: '#/consults' },
       { id: 'worklist', href: '#/worklist' },
       { id: 'schedule', href: '#/schedule' },
+      { id: 'metrics', href: '#/metrics' },
       { id: 'admin', href: '#/admin' },
     ]);
   });

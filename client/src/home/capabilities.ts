@@ -1,7 +1,7 @@
 import type { MeDto, Role } from '@telestroke/shared';
-import { canAdminister } from '../auth/permissions';
+import { canAdminister, hasPermission } from '../auth/permissions';
 
-export type CapabilityId = 'consult' | 'worklist' | 'schedule' | 'admin';
+export type CapabilityId = 'consult' | 'worklist' | 'schedule' | 'metrics' | 'admin';
 
 export interface Capability {
   id: CapabilityId;
@@ -26,6 +26,8 @@ export function capabilitiesFor(me: MeDto): Capability[] {
     id: c.id,
     href: HREF[c.id] ?? null,
   }));
+  // The network's delays: no patient data, so the permission alone decides (hub staff, schedulers, admins).
+  if (hasPermission(me, 'metrics:read')) capabilities.push({ id: 'metrics', href: '#/metrics' });
   if (canAdminister(me)) capabilities.push({ id: 'admin', href: '#/admin' });
   return capabilities;
 }

@@ -1,6 +1,8 @@
 import { schedulingEn } from '../scheduling/messages';
 import { worklistEn } from '../worklist/messages';
+import { metricsEn } from '../metrics/messages';
 import { viewerEn } from '../viewer/messages';
+import { caseEn } from '../case/messages';
 import type { Messages } from './fr';
 
 export const en: Messages = {
@@ -287,6 +289,8 @@ export const en: Messages = {
   'notFound.title': 'Page not found',
   'notFound.body': 'This address does not match any screen of the platform.',
   ...worklistEn,
+  ...metricsEn,
   ...viewerEn,
   ...schedulingEn,
+  ...caseEn,
 };

@@ -32,6 +32,19 @@ export function errorMessageKey(err: unknown): MessageKey {
     case 'UNKNOWN_PERSON':
     case 'DST_AMBIGUOUS_TIME':
     case 'DST_NONEXISTENT_TIME':
+    case 'NIHSS_VALUE_INVALID':
+    case 'CASE_STATE':
+    case 'WEIGHT_MISSING':
+    case 'WEIGHT_IMPLAUSIBLE':
+    case 'WEIGHT_CONFIRMATION_REQUIRED':
+    case 'STEMI_DOSE_REFUSED':
+    case 'DOSE_NOT_STROKE':
+    case 'CHECKLIST_INCOMPLETE':
+    case 'CONTRAINDICATION_PRESENT':
+    case 'BP_TOO_HIGH':
+    case 'GLUCOSE_MISSING':
+    case 'SECOND_CHECK_SAME_PERSON':
+    case 'THROMBOLYSIS_STATE':
       return `error.${err.code}`;
     case 'ALREADY_EXISTS':
       return 'error.CONFLICT';

@@ -1,6 +1,8 @@
 import { schedulingFr } from '../scheduling/messages';
 import { worklistFr } from '../worklist/messages';
+import { metricsFr } from '../metrics/messages';
 import { viewerFr } from '../viewer/messages';
+import { caseFr } from '../case/messages';
 
 /**
  * French is the reference language: every other dictionary must provide each of these keys.
@@ -290,8 +292,10 @@ export const fr = {
   'notFound.title': 'Page introuvable',
   'notFound.body': 'Cette adresse ne correspond à aucun écran de la plateforme.',
   ...worklistFr,
+  ...metricsFr,
   ...viewerFr,
   ...schedulingFr,
+  ...caseFr,
 } satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof fr;

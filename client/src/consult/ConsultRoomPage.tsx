@@ -1,5 +1,5 @@
 import type { ConsultDto, MeDto } from '@telestroke/shared';
-import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { RoomCaseSide } from '../case/RoomCaseSide';
 import { useI18n } from '../i18n/I18nProvider';
 import { useServerEvents } from '../realtime/RealtimeProvider';
@@ -11,17 +11,10 @@ import { ChatPanel } from './ChatPanel';
 import { LkwElapsed } from './ConsultSummary';
 import { DevicePanel } from './DevicePanel';
 import { EndConsultPanel } from './EndConsultPanel';
-import { RoomClosedError } from './errors';
-import { worseQuality } from './quality';
-import type { RoomEndReason } from './recovery';
-import { RoomClient } from './RoomClient';
-import { QualityDot, RemoteAudio, RemoteTile, ScreenTile, TrackVideo } from './RoomTiles';
+import type { RoomClient } from './RoomClient';
+import { QualityDot } from './RoomTiles';
 import { useLocalMedia, type LocalMedia } from './useLocalMedia';
-
-type Connection =
-  | { status: 'joining' }
-  | { status: 'in'; room: RoomClient }
-  | { status: 'out'; reason: RoomEndReason };
+import { MediaToggles, RoomAudio, roomQuality, RoomStage, useRoomConnection, useRoomSnapshot } from './useRoom';
 
 /** The consult's video room: joins on arrival, leaves on departure. */
 export function ConsultRoomPage({ me, id }: { me: MeDto; id: string }) {
@@ -29,8 +22,6 @@ export function ConsultRoomPage({ me, id }: { me: MeDto; id: string }) {
   useDocumentTitle(t('room.title'));
   const media = useLocalMedia();
   const [consult, setConsult] = useState<ConsultDto | null>(null);
-  const [connection, setConnection] = useState<Connection>({ status: 'joining' });
-  const [attempt, setAttempt] = useState(0);
 
   useEffect(() => {
     const controller = new AbortController();
@@ -45,42 +36,9 @@ export function ConsultRoomPage({ me, id }: { me: MeDto; id: string }) {
     () => void getConsult(id).then(setConsult, () => undefined),
   );
 
-  // The join starts at once, alongside the camera and microphone: their tracks are added when they come.
-  useEffect(() => {
-    let cancelled = false;
-    let room: RoomClient | null = null;
-    setConnection({ status: 'joining' });
-    const tileHeight = Math.round(Math.max(240, window.innerHeight * 0.6) * window.devicePixelRatio);
-    RoomClient.create({ consultId: id, requestJoin: () => joinConsult(id), tileHeight }).then(
-      (created) => {
-        if (cancelled) {
-          void created.leave();
-          return;
-        }
-        room = created;
-        created.on('closed', (reason) => setConnection({ status: 'out', reason }));
-        setConnection({ status: 'in', room: created });
-      },
-      (err: unknown) => {
-        if (!cancelled) setConnection({ status: 'out', reason: err instanceof RoomClosedError ? err.reason : 'failed' });
-      },
-    );
-    const online = () => room?.retryNow();
-    window.addEventListener('online', online);
-    return () => {
-      cancelled = true;
-      window.removeEventListener('online', online);
-      void room?.leave();
-    };
-  }, [id, attempt]);
-
+  const requestJoin = useCallback(() => joinConsult(id), [id]);
+  const { connection, retry } = useRoomConnection({ roomId: id, requestJoin, media });
   const room = connection.status === 'in' ? connection.room : null;
-  useEffect(() => {
-    if (room) void room.setTrack('camera', media.camera);
-  }, [room, media.camera]);
-  useEffect(() => {
-    if (room) void room.setTrack('microphone', media.microphone);
-  }, [room, media.microphone]);
 
   const ended = consult?.status === 'ended' || consult?.status === 'cancelled';
   useEffect(() => {
@@ -112,7 +70,7 @@ export function ConsultRoomPage({ me, id }: { me: MeDto; id: string }) {
         </Banner>
         <div className="actions">
           {connection.reason !== 'left' && (
-            <button type="button" className="btn btn-primary" onClick={() => setAttempt((n) => n + 1)} data-testid="room-retry">
+            <button type="button" className="btn btn-primary" onClick={retry} data-testid="room-retry">
               {t('room.retry')}
             </button>
           )}
@@ -138,32 +96,20 @@ interface RoomViewProps {
 
 /** Where the chat folds under a button; keep in step with styles.css. */
 const NARROW = '(max-width: 900px)';
-const noSubscribe = () => () => undefined;
-const noSnapshot = () => null;
 
 function RoomView({ me, consultId, consult, room, media }: RoomViewProps) {
   const { t } = useI18n();
-  const snapshot = useSyncExternalStore(room?.subscribe ?? noSubscribe, room ? () => room.snapshot : noSnapshot);
+  const snapshot = useRoomSnapshot(room);
   const [panel, setPanel] = useState<'devices' | 'end' | null>(null);
   const [chatOpen, setChatOpen] = useState(false);
   const [unread, setUnread] = useState(0);
   const [screenError, setScreenError] = useState(false);
-  const onHeight = useCallback((peerId: string, h: number) => room?.setTileHeight(peerId, h), [room]);
 
   const state = snapshot?.state ?? 'connecting';
-  const peers = snapshot?.peers ?? [];
-  const micPaused = snapshot?.local.microphone.paused ?? false;
-  const cameraPaused = snapshot?.local.camera.paused ?? false;
   const sharing = Boolean(snapshot?.local.screen.track);
-  // The SFU's last stats predate a cut: while recovering, the link is poor whatever they said.
-  const quality =
-    state === 'reconnecting'
-      ? 'poor'
-      : peers.reduce((q, p) => worseQuality(q, p.quality.level), snapshot?.quality.level ?? 'unknown');
   // Either participant records the outcome: the neurologist decides, the ward doctor may be the one who closes.
   const canEnd =
     consult !== null && (consult.acceptedBy?.id === me.user.id || consult.requestedBy.id === me.user.id);
-  const selfSpeaking = snapshot !== null && snapshot.activeSpeakerId === snapshot.selfPeerId && !micPaused;
 
   async function toggleScreen() {
     if (!room) return;
@@ -214,7 +160,7 @@ function RoomView({ me, consultId, consult, room, media }: RoomViewProps) {
           <span className={`room-state room-state-${state}`} data-testid="room-state" data-state={state}>
             {t(`room.state.${state}`)}
           </span>
-          <QualityDot level={quality} testId="room-quality" />
+          <QualityDot level={roomQuality(snapshot)} testId="room-quality" />
         </div>
       </header>
 
@@ -232,32 +178,7 @@ function RoomView({ me, consultId, consult, room, media }: RoomViewProps) {
       {screenError && <Banner tone="warning">{t('room.screenFailed')}</Banner>}
 
       <div className="room-body">
-        <div className="room-stage" data-count={peers.length}>
-          {peers.map((p) => (
-            <ScreenTile key={`screen-${p.peerId}`} peer={p} />
-          ))}
-          {peers.map((p) => (
-            <RemoteTile key={p.peerId} peer={p} speaking={snapshot?.activeSpeakerId === p.peerId} onHeight={onHeight} />
-          ))}
-          {peers.length === 0 && (
-            <div className="room-waiting" data-testid="room-waiting">
-              <span className="spinner" aria-hidden="true" />
-              {state === 'connecting' ? t('room.state.connecting') : t('room.waitingOther')}
-            </div>
-          )}
-          <div className={`tile-video tile-local${selfSpeaking ? ' speaking' : ''}`} data-testid="room-local-tile">
-            <TrackVideo track={media.camera} mirrored testId="room-local-video" label={t('room.you')} />
-            {(cameraPaused || !media.camera) && (
-              <div className="tile-placeholder" aria-hidden="true">
-                <span>{media.camera ? t('room.cameraOff') : t('room.noCamera')}</span>
-              </div>
-            )}
-            <div className="tile-label">
-              <span className="tile-name">{t('room.you')}</span>
-              {micPaused && <span className="tile-muted">{t('room.micOff')}</span>}
-            </div>
-          </div>
-        </div>
+        <RoomStage room={room} snapshot={snapshot} media={media} />
         <aside className="room-side">
           <RoomCaseSide
             consultId={consultId}
@@ -275,31 +196,10 @@ function RoomView({ me, consultId, consult, room, media }: RoomViewProps) {
         </aside>
       </div>
 
-      {peers.map((p) =>
-        p.microphone ? <RemoteAudio key={`audio-${p.peerId}`} track={p.microphone.track} peerId={p.peerId} /> : null,
-      )}
+      <RoomAudio snapshot={snapshot} />
 
       <footer className="room-controls">
-        <button
-          type="button"
-          className={`ctl${micPaused ? ' ctl-off' : ''}`}
-          aria-pressed={micPaused}
-          disabled={!room || !media.microphone}
-          onClick={() => void room?.setPaused('microphone', !micPaused)}
-          data-testid="room-mic"
-        >
-          {micPaused ? t('room.micOn') : t('room.micMute')}
-        </button>
-        <button
-          type="button"
-          className={`ctl${cameraPaused ? ' ctl-off' : ''}`}
-          aria-pressed={cameraPaused}
-          disabled={!room || !media.camera}
-          onClick={() => void room?.setPaused('camera', !cameraPaused)}
-          data-testid="room-camera"
-        >
-          {cameraPaused ? t('room.cameraOnAction') : t('room.cameraOffAction')}
-        </button>
+        <MediaToggles room={room} snapshot={snapshot} media={media} />
         <button
           type="button"
           className={`ctl${sharing ? ' ctl-active' : ''}`}

@@ -1,12 +1,9 @@
 import type { ConsultMessageDto, MeDto } from '@telestroke/shared';
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
-import { errorMessageKey } from '../i18n/errors';
-import type { MessageKey } from '../i18n/fr';
+import { useId } from 'react';
 import { useI18n } from '../i18n/I18nProvider';
-import { useServerEvents } from '../realtime/RealtimeProvider';
 import { Banner } from '../ui/Banner';
 import { listMessages, postMessage } from './api';
-import { addMessage } from './clinical';
+import { useMessageThread } from './useMessageThread';
 
 interface ChatPanelProps {
   consultId: string;
@@ -19,52 +16,15 @@ interface ChatPanelProps {
 export function ChatPanel({ consultId, me, onIncoming }: ChatPanelProps) {
   const { t, formatDateTime } = useI18n();
   const inputId = useId();
-  const [messages, setMessages] = useState<ConsultMessageDto[]>([]);
-  const [text, setText] = useState('');
-  const [sending, setSending] = useState(false);
-  const [error, setError] = useState<MessageKey | null>(null);
-  const listRef = useRef<HTMLOListElement>(null);
-  const [reload, setReload] = useState(0);
-
-  useEffect(() => {
-    const controller = new AbortController();
-    listMessages(consultId, controller.signal).then(
-      (list) => setMessages((current) => list.reduce(addMessage, current)),
-      () => undefined,
-    );
-    return () => controller.abort();
-  }, [consultId, reload]);
-
-  useServerEvents(
-    (event) => {
-      if (event.type !== 'consult.message' || event.message.consultId !== consultId) return;
-      setMessages((list) => addMessage(list, event.message));
-      if (event.message.author.id !== me.user.id) onIncoming?.(event.message);
+  const { messages, text, setText, sending, error, send, listRef } = useMessageThread<ConsultMessageDto>({
+    threadId: consultId,
+    load: (signal) => listMessages(consultId, signal),
+    post: (body) => postMessage(consultId, body),
+    liveMessage: (event) => (event.type === 'consult.message' && event.message.consultId === consultId ? event.message : null),
+    onLive: (message) => {
+      if (message.author.id !== me.user.id) onIncoming?.(message);
     },
-    () => setReload((n) => n + 1),
-  );
-
-  useEffect(() => {
-    const list = listRef.current;
-    if (list) list.scrollTop = list.scrollHeight;
-  }, [messages.length]);
-
-  async function send(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const trimmed = text.trim();
-    if (!trimmed || sending) return;
-    setSending(true);
-    setError(null);
-    try {
-      const sent = await postMessage(consultId, trimmed);
-      setMessages((list) => addMessage(list, sent));
-      setText('');
-    } catch (err) {
-      setError(errorMessageKey(err));
-    } finally {
-      setSending(false);
-    }
-  }
+  });
 
   return (
     <section className="chat" aria-label={t('chat.title')}>

@@ -107,8 +107,11 @@ export function upsertConsult(list: readonly ConsultDto[], consult: ConsultDto):
   return [consult, ...rest].sort((a, b) => b.requestedAt.localeCompare(a.requestedAt));
 }
 
-/** Adds a chat message once (it may come both as the POST's answer and over the live channel), in time order. */
-export function addMessage(list: readonly ConsultMessageDto[], message: ConsultMessageDto): ConsultMessageDto[] {
-  if (list.some((m) => m.id === message.id)) return list as ConsultMessageDto[];
+/**
+ * Adds a message of a thread (consult chat, case messages) once: it may come both as the POST's answer and over the
+ * live channel. Keeps time order.
+ */
+export function addMessage<M extends { id: string; sentAt: string }>(list: readonly M[], message: M): M[] {
+  if (list.some((m) => m.id === message.id)) return list as M[];
   return [...list, message].sort((a, b) => a.sentAt.localeCompare(b.sentAt));
 }

@@ -93,10 +93,14 @@ describe('request schemas', () => {
     expect(AddCaseEventRequestSchema.safeParse({ kind: 'door', at: '2026-11-30T08:00:00' }).success).toBe(false);
   });
 
-  it('InsSchema takes a 15-character NIR with its key, Corsica included', () => {
-    expect(InsSchema.safeParse('185057800608436').success).toBe(true);
+  it('InsSchema takes a 15-character NIR whose key matches, Corsica included, and refuses a mistyped one', () => {
+    expect(InsSchema.safeParse('185057800608491').success).toBe(true);
+    expect(InsSchema.safeParse('185057800608436').success).toBe(false);
+    expect(InsSchema.safeParse('185057800608419').success).toBe(false);
     expect(InsSchema.safeParse('2850520A0123456').success).toBe(false);
     expect(InsSchema.safeParse('28505 2A012345 6').success).toBe(false);
-    expect(InsSchema.safeParse('285052A01234567').success).toBe(true);
+    expect(InsSchema.safeParse('285052A01234529').success).toBe(true);
+    expect(InsSchema.safeParse('285052B01234556').success).toBe(true);
+    expect(InsSchema.safeParse('285052B01234529').success).toBe(false);
   });
 });

@@ -431,8 +431,27 @@ export const CaseStudyDtoSchema = z.object({
 });
 export type CaseStudyDto = z.infer<typeof CaseStudyDtoSchema>;
 
+/**
+ * Whether the INS's last two digits are the key of its first 13 characters: 97 minus the number modulo 97, with the
+ * Corsican departments 2A and 2B counted as 19 and 18. A mistyped digit is caught before it reaches a record.
+ */
+export function insKeyValid(ins: string): boolean {
+  if (!/^[12378][0-9]{5}[0-9AB][0-9]{8}$/.test(ins)) return false;
+  const department = ins.slice(5, 7);
+  const digits = ins.slice(0, 5) + (department === '2A' ? '19' : department === '2B' ? '18' : department) + ins.slice(7, 13);
+  if (!/^[0-9]{13}$/.test(digits)) return false;
+  return 97n - (BigInt(digits) % 97n) === BigInt(ins.slice(13));
+}
+
 /** INS (identifiant national de santé): the 15 characters of the NIR with its key; 2A/2B for Corsica. */
-export const InsSchema = z.string().regex(/^[12378][0-9]{5}[0-9AB][0-9]{8}$/, 'INS: 15 characters');
+export const InsSchema = z
+  .string()
+  .regex(/^[12378][0-9]{5}[0-9AB][0-9]{8}$/, 'INS: 15 characters')
+  .refine(insKeyValid, 'INS: the key (last two digits) does not match the number');
+
+/** `PUT /api/cases/{id}/ins`: the INS once known, or null to remove a wrong one. */
+export const SetCaseInsRequestSchema = z.object({ ins: InsSchema.nullable() }).strict();
+export type SetCaseInsRequest = z.infer<typeof SetCaseInsRequestSchema>;
 
 export const CaseRecordDtoSchema = z.object({
   id: z.uuid(),
@@ -463,7 +482,7 @@ export type CaseRecordDto = z.infer<typeof CaseRecordDtoSchema>;
 export const CaseQuerySchema = z.object({ consultId: z.uuid() }).strict();
 
 /** Why a `case.updated` event was pushed; clients refetch the record (an audited read). */
-export const CASE_UPDATE_REASONS = ['timeline', 'decision', 'transfer', 'transfer_ack', 'thrombolysis', 'nihss'] as const;
+export const CASE_UPDATE_REASONS = ['timeline', 'decision', 'transfer', 'transfer_ack', 'thrombolysis', 'nihss', 'identity'] as const;
 export const CaseUpdateReasonSchema = z.enum(CASE_UPDATE_REASONS);
 export type CaseUpdateReason = z.infer<typeof CaseUpdateReasonSchema>;
 

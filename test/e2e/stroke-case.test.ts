@@ -108,6 +108,15 @@ describe('stroke case in the browser', () => {
     expect(await ward.page.getByTestId('timeline-door').textContent()).toMatch(/Dr Démo Urgences Mâcon, le/);
     // The neurologist's screen follows (case.updated, then a refetch).
     await expect.poll(() => neuro.page.getByTestId('timeline-door').getAttribute('data-at'), { timeout: 5000 }).not.toBe('');
+    // Once the identity is checked, the ward doctor adds the INS: a mistyped key cannot be saved; the right one shows on
+    // both screens.
+    await ward.page.getByTestId('case-ins-edit').click();
+    await ward.page.getByTestId('case-ins-input').fill('185057800608436');
+    expect(await ward.page.getByTestId('case-ins-save').isDisabled()).toBe(true);
+    await ward.page.getByTestId('case-ins-input').fill('1 85 05 78 006 084 91');
+    await ward.page.getByTestId('case-ins-save').click();
+    await expect.poll(() => ward.page.getByTestId('case-ins').textContent()).toMatch(/185057800608491/);
+    await expect.poll(() => neuro.page.getByTestId('case-ins').textContent(), { timeout: 5000 }).toMatch(/185057800608491/);
     expect(await overflowing(ward.page)).toEqual([]);
     await ward.page.screenshot({ path: path.join(SHOTS, 'case-timeline.png'), fullPage: true });
   });

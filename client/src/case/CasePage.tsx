@@ -10,6 +10,7 @@ import { getCase, summaryPdfHref } from './api';
 import { CaseClocks } from './CaseClocks';
 import { CaseMessages } from './CaseMessages';
 import { DecisionPanel } from './DecisionPanel';
+import { InsField } from './InsField';
 import { NihssPanel } from './NihssPanel';
 import { StudiesPanel } from './StudiesPanel';
 import { ThrombolysisPanel } from './ThrombolysisPanel';
@@ -55,7 +56,7 @@ export function CasePage({ me, id }: { me: MeDto; id: string }) {
             <span className="mono" data-testid="case-patient-ref">
               {t('case.patientRef', { ref: record.patientRef })}
             </span>
-            {record.ins && <span className="mono"> · {t('case.ins', { ins: record.ins })}</span>}
+            <InsField record={record} canWrite={hasPermission(me, 'case:write')} onSaved={setRecord} />
             <span>
               {' · '}
               {t('consult.patientLine', {

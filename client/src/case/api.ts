@@ -45,6 +45,11 @@ export function setNihssItem(
   });
 }
 
+/** Records the checked INS, or clears it with null. */
+export function setCaseIns(id: string, ins: string | null): Promise<CaseRecordDto> {
+  return request<CaseRecordDto>(`${one(id)}/ins`, { method: 'PUT', body: { ins } });
+}
+
 export function decide(id: string, body: CaseDecisionRequest): Promise<CaseRecordDto> {
   return http.post<CaseRecordDto>(`${one(id)}/decision`, body);
 }

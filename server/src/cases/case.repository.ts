@@ -69,6 +69,11 @@ export async function ensureCaseForConsult(q: Queryable, consultId: string): Pro
 }
 
 /** Serialises writers of one case (NIHSS answers, transfer): concurrent changes apply one after the other. */
+/** Sets or clears the case's INS. */
+export async function setCaseIns(q: Queryable, caseId: string, ins: string | null): Promise<void> {
+  await q.query('UPDATE stroke_cases SET ins = $2 WHERE id = $1', [caseId, ins]);
+}
+
 export async function lockCase(q: Queryable, id: string): Promise<void> {
   await q.query('SELECT id FROM stroke_cases WHERE id = $1 FOR UPDATE', [id]);
 }

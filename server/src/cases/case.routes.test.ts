@@ -67,6 +67,20 @@ describe('the case of an urgent consult', () => {
     expect(rows).toHaveLength(1);
   });
 
+  it('PUT /api/cases/{id}/ins records a checked INS, refuses a mistyped key with 400, clears with null; audited without it', async () => {
+    const record = await acceptedCase(ward, neuro, { patientRef: 'IPP-INS-1' });
+    expect((await put(ward, `/api/cases/${record.id}/ins`, { ins: '185057800608436' })).status).toBe(400);
+    expect((await caseOf(neuro, record.consultId)).ins).toBeNull();
+    const set = await put(ward, `/api/cases/${record.id}/ins`, { ins: '185057800608491' });
+    expect(set.status).toBe(200);
+    expect((await caseOf(neuro, record.consultId)).ins).toBe('185057800608491');
+    expect((await put(neuro, `/api/cases/${record.id}/ins`, { ins: null })).status).toBe(200);
+    expect((await caseOf(neuro, record.consultId)).ins).toBeNull();
+    const audit = (await auditOfCase(t, record.id)).filter((a) => a.action === 'case.ins');
+    expect(audit.map((a) => a.details)).toEqual([{ known: true }, { known: false }]);
+    expect(JSON.stringify(await auditOfCase(t, record.id))).not.toContain('185057800608491');
+  });
+
   it('GET /api/cases/{id} of an unknown case answers 404', async () => {
     expect((await ward.get('/api/cases/00000000-0000-4000-8000-000000000000')).status).toBe(404);
     expect((await ward.get('/api/cases?consultId=00000000-0000-4000-8000-000000000000')).status).toBe(404);

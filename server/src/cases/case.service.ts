@@ -40,6 +40,7 @@ import {
   listCaseStudies,
   listTimeline,
   lockCase,
+  setCaseIns,
   setNihssItem,
   transferDto,
   type CaseRow,
@@ -114,6 +115,17 @@ export class CaseService {
       await this.#audit(tx, user, ip, 'case.event', v.kase, { eventId, kind: input.kind });
     });
     await this.#updated(user, ip, v, 'timeline');
+    return this.#record(user, v);
+  }
+
+  /** Records the INS once the identity is checked, or clears a wrong one; anyone who sees the case. Never audited by value. */
+  async setIns({ user, ip }: Caller, id: string, ins: string | null): Promise<CaseRecordDto> {
+    const v = await this.#visible(this.#db, user, id);
+    await this.#db.transaction(async (tx) => {
+      await setCaseIns(tx, id, ins);
+      await this.#audit(tx, user, ip, 'case.ins', v.kase, { known: ins !== null });
+    });
+    await this.#updated(user, ip, v, 'identity');
     return this.#record(user, v);
   }
 

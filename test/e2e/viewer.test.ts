@@ -147,7 +147,8 @@ describe('stroke DICOM viewer in the browser', () => {
       () => (globalThis as any).__viewer as { openedAt: number; firstImageAt?: number; allCachedAt?: number } | undefined,
     );
     expect(timings?.firstImageAt).toBeGreaterThan(timings!.openedAt);
-    expect(timings?.allCachedAt).toBeGreaterThanOrEqual(timings!.firstImageAt!);
+    // A small series can be all in before the first slice is painted: each time counts from the opening, not in order.
+    expect(timings?.allCachedAt).toBeGreaterThan(timings!.openedAt);
     // The name is on screen, in the overlay.
     expect(await page.getByTestId('viewer-viewport-0').textContent()).toContain('SYNTHETIQUE PATIENT');
     // The default window of a stroke read is the brain preset.

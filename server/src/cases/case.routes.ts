@@ -1,6 +1,5 @@
 import {
   AddCaseEventRequestSchema,
-  AppError,
   CaseDecisionRequestSchema,
   CaseMessageDtoSchema,
   CaseQuerySchema,
@@ -15,14 +14,13 @@ import {
   TransferRequestSchema,
 } from '@telestroke/shared';
 import { z } from 'zod';
-import type { Principal } from '../auth/access';
-import type { Caller } from '../consult/consult.service';
 import { findConsultSiteId } from '../consult/consult.repository';
 import type { Db } from '../db/Db';
 import { defineRoute, type RouteSpec } from '../http/route';
 import { findSiteById } from '../sites/site.repository';
 import { findCaseSiteId } from './case.repository';
 import type { CaseService } from './case.service';
+import { callerOf } from '../http/caller';
 
 /** Clocks of the sites' devices may run a little ahead of ours. */
 const CLOCK_SKEW_MS = 2 * 60_000;
@@ -45,12 +43,6 @@ export const AddCaseEventBodySchema = AddCaseEventRequestSchema.superRefine((bod
 const CaseParamsSchema = z.object({ id: z.uuid() }).strict();
 const ItemParamsSchema = z.object({ id: z.uuid(), assessmentId: z.uuid(), item: NihssItemIdSchema }).strict();
 const PdfQuerySchema = z.object({ lang: z.enum(['fr', 'en']).default('fr') }).strict();
-
-function callerOf(principal: Principal | undefined, ip: string | null): Caller {
-  // Case permissions are never granted to gateway tokens; this guards the types, not the policy.
-  if (principal?.kind !== 'user') throw new AppError('FORBIDDEN', 'Only people logged in can do this');
-  return { user: principal, ip };
-}
 
 /** The stroke case API under /api/cases. Every route names the case's remote site (out of scope: 404). */
 export function caseRoutes(deps: { db: Db; cases: CaseService }): RouteSpec<any, any, any>[] {

@@ -1,5 +1,4 @@
 import {
-  AppError,
   ConsultDtoSchema,
   ConsultMessageDtoSchema,
   ConsultStatusSchema,
@@ -9,12 +8,12 @@ import {
   PostConsultMessageRequestSchema,
 } from '@telestroke/shared';
 import { z } from 'zod';
-import type { Principal } from '../auth/access';
 import type { Db } from '../db/Db';
 import { defineRoute, type RouteSpec } from '../http/route';
 import { findSiteById } from '../sites/site.repository';
 import { findConsultSiteId } from './consult.repository';
-import type { Caller, ConsultService } from './consult.service';
+import type { ConsultService } from './consult.service';
+import { callerOf } from '../http/caller';
 
 /** Clocks of the remote site's devices may run a little ahead of ours. */
 const LAST_KNOWN_WELL_SKEW_MS = 2 * 60_000;
@@ -43,12 +42,6 @@ export const ListConsultsQuerySchema = z
     limit: z.coerce.number().int().min(1).max(500).default(100),
   })
   .strict();
-
-function callerOf(principal: Principal | undefined, ip: string | null): Caller {
-  // Consult permissions are never granted to gateway tokens; this guards the types, not the policy.
-  if (principal?.kind !== 'user') throw new AppError('FORBIDDEN', 'Only people logged in can do this');
-  return { user: principal, ip };
-}
 
 /** The consult API under /api/consults. Every route but the list and the creation names the consult's site. */
 export function consultRoutes(deps: { db: Db; consults: ConsultService }): RouteSpec<any, any, any>[] {

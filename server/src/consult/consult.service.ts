@@ -25,7 +25,6 @@ import {
   participantAudience,
   participantSide,
   viewerAudience,
-  type ParticipantSide,
 } from './consult.policy';
 import {
   acceptConsult,
@@ -41,6 +40,9 @@ import {
   studyOfSiteExists,
   type ConsultRow,
 } from './consult.repository';
+import type { Caller } from '../http/caller';
+
+export type { Caller };
 
 /** Where and how participants reach the consult's room on the SFU. */
 export interface VideoSettings {
@@ -78,12 +80,6 @@ export interface ConsultServiceOptions {
    * neurologist of the hub is alerted.
    */
   onCall?: (hubId: string, at: Date) => Promise<{ primary: string[] }>;
-}
-
-/** Who is asking, and from where. */
-export interface Caller {
-  user: UserPrincipal;
-  ip: string | null;
 }
 
 export interface ListConsultsFilter {

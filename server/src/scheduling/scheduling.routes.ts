@@ -20,21 +20,16 @@ import {
   SpecialistDtoSchema,
 } from '@telestroke/shared';
 import { z } from 'zod';
-import type { Principal } from '../auth/access';
 import type { Db } from '../db/Db';
 import { defineRoute, type RouteSpec } from '../http/route';
 import { findSiteById } from '../sites/site.repository';
 import { ICS_FILE, type IcsFeedService } from './ics.service';
 import type { RotaService } from './rota.service';
 import { findBookingSiteId } from './scheduling.repository';
-import type { Caller, SchedulingService } from './scheduling.service';
+import type { SchedulingService } from './scheduling.service';
+import { callerOf } from '../http/caller';
 
 const IdParamsSchema = z.object({ id: z.uuid() }).strict();
-
-function callerOf(principal: Principal | undefined, ip: string | null): Caller {
-  if (principal?.kind !== 'user') throw new AppError('FORBIDDEN', 'Only people logged in can do this');
-  return { user: principal, ip };
-}
 
 /** Bookings, availability, the on-call rota and the iCalendar feeds. */
 export function schedulingRoutes(deps: {

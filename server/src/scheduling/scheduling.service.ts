@@ -47,11 +47,9 @@ import {
   type BookingRow,
   type PersonRow,
 } from './scheduling.repository';
+import type { Caller } from '../http/caller';
 
-export interface Caller {
-  user: UserPrincipal;
-  ip: string | null;
-}
+export type { Caller };
 
 export interface SchedulingServiceOptions {
   db: Db;

@@ -1,5 +1,4 @@
 import {
-  AppError,
   BolusRequestSchema,
   DoseRequestSchema,
   DoseResultSchema,
@@ -7,23 +6,17 @@ import {
   ThrombolysisOrderDtoSchema,
 } from '@telestroke/shared';
 import { z } from 'zod';
-import type { Principal } from '../auth/access';
 import type { Db } from '../db/Db';
 import { defineRoute, type RouteSpec } from '../http/route';
 import { findSiteById } from '../sites/site.repository';
 import { findCaseScope } from './thrombolysis.repository';
-import { doseOrThrow, type Caller, type ThrombolysisService } from './thrombolysis.service';
+import { doseOrThrow, type ThrombolysisService } from './thrombolysis.service';
+import { callerOf } from '../http/caller';
 
 const CaseParamsSchema = z.object({ caseId: z.uuid() }).strict();
 const OrderParamsSchema = z.object({ caseId: z.uuid(), orderId: z.uuid() }).strict();
 
 const DOSE_ERRORS = ['WEIGHT_MISSING', 'WEIGHT_IMPLAUSIBLE', 'WEIGHT_CONFIRMATION_REQUIRED', 'STEMI_DOSE_REFUSED', 'DOSE_NOT_STROKE'] as const;
-
-function callerOf(principal: Principal | undefined, ip: string | null): Caller {
-  // Case permissions are never granted to gateway tokens; this guards the types, not the policy.
-  if (principal?.kind !== 'user') throw new AppError('FORBIDDEN', 'Only people logged in can do this');
-  return { user: principal, ip };
-}
 
 /** The thrombolysis assistant: the dose calculator and the orders of a case (prepare, second check, bolus). */
 export function thrombolysisRoutes(deps: { db: Db; thrombolysis: ThrombolysisService }): RouteSpec<any, any, any>[] {

@@ -11,7 +11,7 @@ import {
   type ThrombolysisOrderDto,
 } from '@telestroke/shared';
 import { recordAudit } from '../audit/audit.service';
-import { canSeeSite, type UserPrincipal } from '../auth/access';
+import { canSeeSite } from '../auth/access';
 import { pgErrorCode, PG_UNIQUE_VIOLATION, type Db, type Queryable } from '../db/Db';
 import type { Logger } from '../logger';
 import type { Notifier } from '../realtime/Notifier';
@@ -25,11 +25,9 @@ import {
   recordBolus,
   type CaseScope,
 } from './thrombolysis.repository';
+import type { Caller } from '../http/caller';
 
-export interface Caller {
-  user: UserPrincipal;
-  ip: string | null;
-}
+export type { Caller };
 
 /** Clocks of the bedside devices may run a little ahead of ours. */
 const CLOCK_SKEW_MS = 2 * 60_000;

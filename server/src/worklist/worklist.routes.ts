@@ -1,6 +1,5 @@
 import {
   AddAddendumRequestSchema,
-  AppError,
   ReaderDtoSchema,
   ReadRequestDetailDtoSchema,
   ReadRequestDtoSchema,
@@ -12,21 +11,15 @@ import {
   WorklistQuerySchema,
 } from '@telestroke/shared';
 import { z } from 'zod';
-import type { Principal } from '../auth/access';
 import type { Db } from '../db/Db';
 import { defineRoute, type RouteSpec } from '../http/route';
 import { findSiteById } from '../sites/site.repository';
 import { findReadRequestSiteId } from './worklist.repository';
-import type { Caller, WorklistService } from './worklist.service';
+import type { WorklistService } from './worklist.service';
+import { callerOf } from '../http/caller';
 
 export const ReadRequestParamsSchema = z.object({ id: z.uuid() }).strict();
 export const ReportPdfQuerySchema = z.object({ lang: z.enum(['fr', 'en']).default('fr') }).strict();
-
-function callerOf(principal: Principal | undefined, ip: string | null): Caller {
-  // Worklist permissions are never granted to gateway tokens; this guards the types, not the policy.
-  if (principal?.kind !== 'user') throw new AppError('FORBIDDEN', 'Only people logged in can do this');
-  return { user: principal, ip };
-}
 
 /** The urgent-read worklist API under /api/worklist. Every route but the lists names the request's site. */
 export function worklistRoutes(deps: { db: Db; worklist: WorklistService }): RouteSpec<any, any, any>[] {

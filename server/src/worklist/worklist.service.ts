@@ -44,6 +44,9 @@ import {
   signReport,
   type ReadRequestRow,
 } from './worklist.repository';
+import type { Caller } from '../http/caller';
+
+export type { Caller };
 
 export interface WorklistServiceOptions {
   db: Db;
@@ -53,12 +56,6 @@ export interface WorklistServiceOptions {
   /** Minutes from the first image to the SLA due time (WORKLIST_SLA_MINUTES). */
   slaMinutes: number;
   log?: Logger;
-}
-
-/** Who is asking, and from where. */
-export interface Caller {
-  user: UserPrincipal;
-  ip: string | null;
 }
 
 /** Shortest gap between two pushes of a request while its images arrive: the row's counts need no more. */

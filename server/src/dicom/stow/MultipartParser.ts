@@ -43,7 +43,6 @@ export class MultipartParser {
   #state: State = 'preamble';
   /** Preamble and body: bytes held back as they may begin a delimiter. Delimiter and headers: bytes read so far. */
   #held: Buffer = CRLF;
-  #sawDelimiter = false;
   #index = 0;
   #headers: Record<string, string> = {};
   /** The content read so far, or null once the part is over the limit. */
@@ -133,7 +132,6 @@ export class MultipartParser {
     if (at >= 0) {
       this.#append(buf, 0, at);
       this.#held = EMPTY;
-      this.#sawDelimiter = true;
       if (this.#state === 'body') this.#pending = this.#finishPart();
       this.#state = 'delimiter';
       return buf.subarray(at + this.#delimiter.length);

@@ -1,4 +1,3 @@
-import PDFDocument from 'pdfkit';
 import {
   aspectsScore,
   CASE_DECISION_LABELS,
@@ -7,9 +6,9 @@ import {
   NIHSS_MAX,
   type CaseRecordDto,
 } from '@telestroke/shared';
-import { winAnsi, type ReportLang } from '../worklist/report.pdf';
+import { formatAt, openPdf, winAnsi, type PdfLang } from '../pdf/pdf';
 
-export type CaseSummaryLang = ReportLang;
+export type CaseSummaryLang = PdfLang;
 
 /** Decimal commas in French; no grouping (the narrow space French uses is not in the standard fonts). */
 const frNum = (x: number) => x.toLocaleString('fr-FR', { maximumFractionDigits: 2, useGrouping: false });
@@ -123,14 +122,6 @@ const RECOMMENDATION = {
   en: { ivt_candidate: 'Thrombolysis candidate', thrombectomy_transfer: 'Thrombectomy transfer', neither: 'Neither' },
 } as const;
 
-function formatAt(iso: string, lang: CaseSummaryLang): string {
-  return new Intl.DateTimeFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', {
-    timeZone: 'Europe/Paris',
-    dateStyle: 'short',
-    timeStyle: 'medium',
-  }).format(new Date(iso));
-}
-
 /**
  * The case summary as an A4 PDF with the standard Helvetica font: the case, its timeline, the NIHSS series, the signed
  * reads, the decision, the thrombolysis doses with who prepared and who checked them, and the transfer.
@@ -142,31 +133,7 @@ export function renderCaseSummaryPdf(
 ): Promise<Buffer> {
   const lang = options.lang ?? 'fr';
   const L = T[lang];
-  const doc = new PDFDocument({
-    size: 'A4',
-    margin: 50,
-    compress: options.compress ?? true,
-    info: { Title: winAnsi(L.title), Creator: 'Telestroke' },
-    lang: lang === 'fr' ? 'fr-FR' : 'en-GB',
-  });
-  const chunks: Buffer[] = [];
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('data', (c: Buffer) => chunks.push(c));
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-  const left = doc.page.margins.left;
-  const width = doc.page.width - doc.page.margins.left - doc.page.margins.right;
-  const field = (label: string, value: string) => {
-    doc.font('Helvetica-Bold').fontSize(10).text(`${winAnsi(label)} : `, { continued: true });
-    doc.font('Helvetica').text(winAnsi(value), { width });
-  };
-  const heading = (text: string) => {
-    doc.moveDown(0.6);
-    doc.font('Helvetica-Bold').fontSize(12).text(winAnsi(text));
-    doc.moveTo(left, doc.y).lineTo(left + width, doc.y).lineWidth(0.5).stroke();
-    doc.moveDown(0.3);
-  };
+  const { doc, done, width, field, heading } = openPdf({ title: L.title, lang, compress: options.compress });
   const line = (text: string, font = 'Helvetica', size = 10) => doc.font(font).fontSize(size).text(winAnsi(text), { width });
 
   doc.font('Helvetica-Bold').fontSize(16).text(winAnsi(L.title));

@@ -1,7 +1,8 @@
 import { inflateSync } from 'node:zlib';
 import type { ReadRequestDto, SignedReportDto } from '@telestroke/shared';
 import { describe, expect, it } from 'vitest';
-import { renderReportPdf, winAnsi } from './report.pdf';
+import { winAnsi } from '../pdf/pdf';
+import { renderReportPdf } from './report.pdf';
 import { strokeFindings } from './worklist.testing';
 
 /** The WinAnsi bytes the standard fonts use, back to text: Latin-1 plus the few characters of 0x80-0x9F. */

@@ -1,4 +1,3 @@
-import PDFDocument from 'pdfkit';
 import {
   ASPECTS_REGIONS,
   type AspectsRegion,
@@ -8,8 +7,9 @@ import {
   type Recommendation,
   type SignedReportDto,
 } from '@telestroke/shared';
+import { formatAt, openPdf, winAnsi, type PdfLang } from '../pdf/pdf';
 
-export type ReportLang = 'fr' | 'en';
+export type ReportLang = PdfLang;
 
 interface Labels {
   title: string;
@@ -130,37 +130,6 @@ const LABELS: Record<ReportLang, Labels> = {
   },
 };
 
-/** Characters beyond Latin-1 that the standard fonts' WinAnsi encoding has. */
-const WIN_ANSI_EXTRA = new Set('€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ');
-
-/**
- * Text the standard PDF fonts can print: they only have WinAnsi, and pdfkit writes any other character as garbage.
- * Accents are kept; other characters lose their diacritics when that is enough, else become '?'.
- */
-export function winAnsi(text: string): string {
-  let out = '';
-  for (const ch of text.replace(/\r\n?/g, '\n').replace(/\t/g, ' ')) {
-    const code = ch.codePointAt(0)!;
-    if (ch === '\n' || (code >= 0x20 && code < 0x7f) || (code >= 0xa0 && code <= 0xff) || WIN_ANSI_EXTRA.has(ch)) {
-      out += ch;
-    } else if (code < 0x20 || (code >= 0x7f && code < 0xa0)) {
-      continue;
-    } else {
-      const bare = ch.normalize('NFKD').replace(/[\u0300-\u036f]/g, '');
-      out += [...bare].every((c) => c.codePointAt(0)! >= 0x20 && c.codePointAt(0)! < 0x7f) && bare !== '' ? bare : '?';
-    }
-  }
-  return out;
-}
-
-function formatAt(iso: string, lang: ReportLang): string {
-  return new Intl.DateTimeFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', {
-    timeZone: 'Europe/Paris',
-    dateStyle: 'short',
-    timeStyle: 'medium',
-  }).format(new Date(iso));
-}
-
 /**
  * The signed report as a printable A4 PDF, with the standard Helvetica font (nothing embedded): the request, the
  * findings, the ASPECTS table and score, the recommendation, the signature and the addenda. `compress: false` leaves
@@ -174,32 +143,7 @@ export function renderReportPdf(
   const lang = options.lang ?? 'fr';
   const L = LABELS[lang];
   const f = report.findings;
-  const doc = new PDFDocument({
-    size: 'A4',
-    margin: 50,
-    compress: options.compress ?? true,
-    info: { Title: winAnsi(L.title), Creator: 'Telestroke' },
-    lang: lang === 'fr' ? 'fr-FR' : 'en-GB',
-  });
-  const chunks: Buffer[] = [];
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('data', (c: Buffer) => chunks.push(c));
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-
-  const left = doc.page.margins.left;
-  const width = doc.page.width - doc.page.margins.left - doc.page.margins.right;
-  const field = (label: string, value: string) => {
-    doc.font('Helvetica-Bold').fontSize(10).text(`${winAnsi(label)} : `, { continued: true });
-    doc.font('Helvetica').text(winAnsi(value));
-  };
-  const heading = (text: string) => {
-    doc.moveDown(0.6);
-    doc.font('Helvetica-Bold').fontSize(12).text(winAnsi(text));
-    doc.moveTo(left, doc.y).lineTo(left + width, doc.y).lineWidth(0.5).stroke();
-    doc.moveDown(0.3);
-  };
+  const { doc, done, left, width, field, heading } = openPdf({ title: L.title, lang, compress: options.compress });
   const yesNo = (b: boolean) => (b ? L.yes : L.no);
 
   doc.font('Helvetica-Bold').fontSize(16).text(winAnsi(L.title));

@@ -4,7 +4,7 @@ import { AppError, SFU_CLOSE_CODES, type SfuNotification, type SfuRequest } from
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Peer } from './Peer';
 import type { PeerConnection, PeerIdentity } from './PeerTypes';
-import { Room } from './Room';
+import { picturesToRefresh, Room } from './Room';
 import type { RoomOptions, RouterRecreatedEvent } from './RoomTypes';
 import { workerBin } from './testing/harness';
 import { WorkerPool } from './WorkerPool';
@@ -210,5 +210,26 @@ describe('Room', () => {
     await recreated;
     const { rtpCapabilities } = await call(room, a.peer, 'getRouterRtpCapabilities');
     expect(await call(room, a.peer, 'join', { rtpCapabilities })).toMatchObject({ peerId: a.peer.id, rejoined: true });
+  });
+});
+
+describe('picturesToRefresh()', () => {
+  // Plain records stand in for peers: this is only the choice of consumers, made from ids and kinds.
+  const consumer = (kind: 'audio' | 'video', producerId: string) => ({ kind, producerId });
+  const ward = { producers: [{ id: 'ward-cam' }, { id: 'ward-mic' }], consumers: [consumer('video', 'neuro-cam'), consumer('audio', 'neuro-mic')] };
+  const neuro = { producers: [{ id: 'neuro-cam' }, { id: 'neuro-mic' }], consumers: [consumer('video', 'ward-cam'), consumer('audio', 'ward-mic')] };
+  const observer = { producers: [], consumers: [consumer('video', 'ward-cam'), consumer('video', 'neuro-cam')] };
+  const peers = [ward, neuro, observer];
+
+  it('picturesToRefresh() when a sending side comes back answers the other peers\' video consumers of its producers', () => {
+    expect(picturesToRefresh(peers, ward, 'send')).toEqual([consumer('video', 'ward-cam'), consumer('video', 'ward-cam')]);
+  });
+
+  it('picturesToRefresh() when a receiving side comes back answers its own video consumers only', () => {
+    expect(picturesToRefresh(peers, ward, 'recv')).toEqual([consumer('video', 'neuro-cam')]);
+  });
+
+  it('picturesToRefresh() for a peer that sends nothing answers none', () => {
+    expect(picturesToRefresh(peers, observer, 'send')).toEqual([]);
   });
 });

@@ -397,8 +397,19 @@ export class Room extends EventEmitter<RoomEvents> {
       transport.close();
       throw err;
     }
+    let interrupted = false;
     transport.on('icestatechange', (iceState: mediasoup.IceState) => {
-      if (iceState === 'disconnected') this.#log.info({ peerId: peer.id, direction }, 'transport ICE disconnected');
+      if (iceState === 'disconnected') {
+        interrupted = true;
+        this.#log.info({ peerId: peer.id, direction }, 'transport ICE disconnected');
+      } else if (interrupted && (iceState === 'connected' || iceState === 'completed')) {
+        interrupted = false;
+        // Decoders lost their reference frames during the cut: ask the senders for a keyframe now rather than wait
+        // for each browser's own request.
+        for (const consumer of picturesToRefresh(this.joinedPeers, peer, direction)) {
+          consumer.requestKeyFrame().catch(() => undefined);
+        }
+      }
       peer.notify({
         notification: 'transportStateChanged',
         data: { transportId: transport.id, iceState, dtlsState: transport.dtlsState },
@@ -805,4 +816,26 @@ async function consumerStats(consumer: mediasoup.Consumer): Promise<QualityStats
 
 function sum(values: number[]): number {
   return values.reduce((a, b) => a + (b || 0), 0);
+}
+
+/** What `picturesToRefresh()` needs of a peer. */
+interface MediaHolder<C> {
+  producers: readonly { id: string }[];
+  consumers: readonly C[];
+}
+
+/**
+ * The video consumers whose picture broke while `peer`'s transport was cut: when its sending side comes back, the
+ * other peers' consumers of its producers; when its receiving side comes back, its own.
+ */
+export function picturesToRefresh<C extends { kind: string; producerId: string }>(
+  peers: readonly MediaHolder<C>[],
+  peer: MediaHolder<C>,
+  direction: 'send' | 'recv',
+): C[] {
+  if (direction === 'recv') return peer.consumers.filter((c) => c.kind === 'video');
+  const produced = new Set(peer.producers.map((p) => p.id));
+  return peers
+    .filter((other) => other !== peer)
+    .flatMap((other) => other.consumers.filter((c) => c.kind === 'video' && produced.has(c.producerId)));
 }

@@ -30,7 +30,7 @@ function listen(port) {
       socket.on('error', () => undefined);
       sockets.push(socket);
       socket.on('message', (msg, from) => {
-        if (blocked.has(from.port)) { dropped++; return; }
+        if (blocked.has(port)) { dropped++; return; }
         const key = from.address + ':' + from.port + '>' + port;
         let upstream = upstreams.get(key);
         if (!upstream) {
@@ -38,7 +38,7 @@ function listen(port) {
           upstream.on('error', () => undefined);
           upstream.bind(0, targetIp);
           upstream.on('message', (answer) => {
-            if (blocked.has(from.port)) { dropped++; return; }
+            if (blocked.has(port)) { dropped++; return; }
             socket.send(answer, from.port, from.address);
           });
           upstreams.set(key, upstream);
@@ -68,8 +68,9 @@ parentPort.on('message', (m) => {
  * A UDP relay between browsers and the SFU's media ports, on loopback, so that a test can cut one browser's media
  * for real: Chromium's offline emulation stops HTTP and WebSockets but not WebRTC. The SFU announces `listenIp` in its
  * ICE candidates; every datagram a browser sends there is forwarded to the same port on `targetIp` from a socket of
- * its own per browser socket, and the answers come back the same way. `block(ports)` drops, both ways, the traffic of
- * the browser sockets bound to those local ports (read from the page's getStats) until `unblock()`.
+ * its own per browser socket, and the answers come back the same way. `block(ports)` drops, both ways, the traffic to
+ * and from those SFU ports (one per WebRTC transport, read from a page's getStats) until `unblock()`. Blocking the
+ * SFU's side holds when the browser restarts ICE from new local sockets.
  */
 export class UdpRelay {
   readonly #worker: Worker;
@@ -88,7 +89,7 @@ export class UdpRelay {
     this.#worker = worker;
   }
 
-  /** Drops the traffic of the browser sockets on these local ports. */
+  /** Drops the traffic to and from these SFU transport ports. */
   block(ports: Iterable<number>): void {
     this.#worker.postMessage({ type: 'block', ports: [...ports] });
   }

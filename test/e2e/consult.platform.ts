@@ -127,7 +127,7 @@ export async function signIn(
 /** Frames of remote video the page has decoded, summed over every receiving stream of every peer connection. */
 export async function framesDecoded(page: Page): Promise<number> {
   return page.evaluate(async () => {
-    type Stat = { type: string; kind?: string; framesDecoded?: number };
+    type Stat = { type: string; kind?: string; mid?: string; framesDecoded?: number };
     type Pc = { connectionState: string; getStats(): Promise<{ forEach(f: (s: Stat) => void): void }> };
     const pcs = (globalThis as unknown as { __pcs?: Pc[] }).__pcs ?? [];
     let total = 0;
@@ -135,15 +135,16 @@ export async function framesDecoded(page: Page): Promise<number> {
       if (pc.connectionState === 'closed') continue;
       const stats = await pc.getStats();
       stats.forEach((s) => {
-        if (s.type === 'inbound-rtp' && s.kind === 'video') total += s.framesDecoded ?? 0;
+        // mediasoup-client's "probator" stream only carries the SFU's bandwidth probes.
+        if (s.type === 'inbound-rtp' && s.kind === 'video' && s.mid !== 'probator') total += s.framesDecoded ?? 0;
       });
     }
     return total;
   });
 }
 
-/** Local UDP ports of the page's WebRTC sockets, from its getStats. */
-export async function localMediaPorts(page: Page): Promise<number[]> {
+/** The SFU's UDP ports of the page's WebRTC transports, from the remote candidates in its getStats. */
+export async function sfuMediaPorts(page: Page): Promise<number[]> {
   return page.evaluate(async () => {
     type Stat = { type: string; protocol?: string; port?: number };
     type Pc = { connectionState: string; getStats(): Promise<{ forEach(f: (s: Stat) => void): void }> };
@@ -152,7 +153,7 @@ export async function localMediaPorts(page: Page): Promise<number[]> {
     for (const pc of pcs) {
       if (pc.connectionState === 'closed') continue;
       (await pc.getStats()).forEach((s) => {
-        if (s.type === 'local-candidate' && s.protocol === 'udp' && s.port) ports.add(s.port);
+        if (s.type === 'remote-candidate' && s.protocol === 'udp' && s.port) ports.add(s.port);
       });
     }
     return [...ports];
@@ -164,7 +165,7 @@ export async function localMediaPorts(page: Page): Promise<number[]> {
  * offline). Resolves when the network is back.
  */
 export async function cutNetwork(platform: ConsultPlatform, who: Clinician, ms: number): Promise<void> {
-  const ports = await localMediaPorts(who.page);
+  const ports = await sfuMediaPorts(who.page);
   if (ports.length === 0) throw new Error('the page has no WebRTC socket to cut');
   platform.relay.block(ports);
   await who.context.setOffline(true);

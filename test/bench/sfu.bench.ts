@@ -209,8 +209,9 @@ a UDP relay so that one side's network can be cut.
 - A join includes \`POST /api/consults/{id}/join\` (session, access check, token), the signaling socket, the router
   capabilities, join, both transports, ICE and DTLS, and the remote camera's next frames (the SFU asks for a keyframe
   when the consumer resumes). The first join of a page also loads the room's code, prefetched by the consult screen.
-- The cut drops the ward's UDP media both ways and puts its browser context offline (HTTP and WebSockets). When it
-  ends, the client either finds its media flowing again by itself, or, when its signaling socket dropped, reconnects
+- The cut drops the ward's UDP media both ways at the SFU's transport ports (an ICE restart from new browser
+  sockets does not get through; before 2026-11-30 it could) and puts its browser context offline (HTTP and
+  WebSockets). When it ends, the client either finds its media flowing again by itself, or, when its signaling socket dropped, reconnects
   with the same identity and sets the media up again (the SFU kept its seat for 10 s). A media stall of 1.5 s shows
   the "reconnexion…" banner and restarts ICE; a signaling socket silent for 6 s (the SFU sends quality stats every
   2 s), or that leaves an ICE restart unanswered for 3 s, is replaced by a new one.

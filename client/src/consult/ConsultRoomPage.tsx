@@ -12,9 +12,8 @@ import { LkwElapsed } from './ConsultSummary';
 import { DevicePanel } from './DevicePanel';
 import { EndConsultPanel } from './EndConsultPanel';
 import type { RoomClient } from './RoomClient';
-import { QualityDot } from './RoomTiles';
 import { useLocalMedia, type LocalMedia } from './useLocalMedia';
-import { MediaToggles, RoomAudio, roomQuality, RoomStage, useRoomConnection, useRoomSnapshot } from './useRoom';
+import { MediaToggles, RoomAudio, RoomStage, RoomStatus, useRoomConnection, useRoomSnapshot } from './useRoom';
 
 /** The consult's video room: joins on arrival, leaves on departure. */
 export function ConsultRoomPage({ me, id }: { me: MeDto; id: string }) {
@@ -156,12 +155,7 @@ function RoomView({ me, consultId, consult, room, media }: RoomViewProps) {
             <span>{t('room.title')}</span>
           )}
         </div>
-        <div className="room-status">
-          <span className={`room-state room-state-${state}`} data-testid="room-state" data-state={state}>
-            {t(`room.state.${state}`)}
-          </span>
-          <QualityDot level={roomQuality(snapshot)} testId="room-quality" />
-        </div>
+        <RoomStatus snapshot={snapshot} />
       </header>
 
       {state === 'reconnecting' && (

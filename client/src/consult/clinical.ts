@@ -1,4 +1,4 @@
-import { type ConsultDto, type ConsultMessageDto, type CreateConsultRequest, CreateConsultRequestSchema } from '@telestroke/shared';
+import { type ConsultDto, type CreateConsultRequest, CreateConsultRequestSchema } from '@telestroke/shared';
 
 /** Time elapsed since the last-known-well time, in whole minutes; negative when it lies in the future. */
 export function minutesSince(iso: string, now: number): number | null {

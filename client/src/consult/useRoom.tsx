@@ -6,7 +6,7 @@ import { worseQuality, type QualityLevel } from './quality';
 import type { RoomEndReason } from './recovery';
 import { RoomClient } from './RoomClient';
 import type { RoomSnapshot } from './RoomClientTypes';
-import { RemoteAudio, RemoteTile, ScreenTile, TrackVideo } from './RoomTiles';
+import { QualityDot, RemoteAudio, RemoteTile, ScreenTile, TrackVideo } from './RoomTiles';
 import type { LocalMedia } from './useLocalMedia';
 
 /** Where a room stands: joining, in it, or out of it for a reason the page explains. */
@@ -86,6 +86,20 @@ export function roomQuality(snapshot: RoomSnapshot | null): QualityLevel {
   if (snapshot?.state === 'reconnecting') return 'poor';
   const peers = snapshot?.peers ?? [];
   return peers.reduce((q, p) => worseQuality(q, p.quality.level), snapshot?.quality.level ?? 'unknown');
+}
+
+/** The room's connection state and the worst link's quality, for the room's top bar. */
+export function RoomStatus({ snapshot }: { snapshot: RoomSnapshot | null }) {
+  const { t } = useI18n();
+  const state = snapshot?.state ?? 'connecting';
+  return (
+    <div className="room-status">
+      <span className={`room-state room-state-${state}`} data-testid="room-state" data-state={state}>
+        {t(`room.state.${state}`)}
+      </span>
+      <QualityDot level={roomQuality(snapshot)} testId="room-quality" />
+    </div>
+  );
 }
 
 /** The tiles: shared screens, the other participants, a waiting notice while alone, and one's own camera. */

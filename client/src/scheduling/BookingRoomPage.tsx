@@ -1,8 +1,7 @@
 import type { BookingDto } from '@telestroke/shared';
 import { useCallback, useEffect, useState } from 'react';
-import { QualityDot } from '../consult/RoomTiles';
 import { useLocalMedia } from '../consult/useLocalMedia';
-import { MediaToggles, RoomAudio, roomQuality, RoomStage, useRoomConnection, useRoomSnapshot } from '../consult/useRoom';
+import { MediaToggles, RoomAudio, RoomStage, RoomStatus, useRoomConnection, useRoomSnapshot } from '../consult/useRoom';
 import { useI18n } from '../i18n/I18nProvider';
 import { LOCALES } from '../i18n/messages';
 import { hrefFor, navigate } from '../router';
@@ -82,12 +81,7 @@ export function BookingRoomPage({ id }: { id: string }) {
             <span>{t('room.title')}</span>
           )}
         </div>
-        <div className="room-status">
-          <span className={`room-state room-state-${state}`} data-testid="room-state" data-state={state}>
-            {t(`room.state.${state}`)}
-          </span>
-          <QualityDot level={roomQuality(snapshot)} testId="room-quality" />
-        </div>
+        <RoomStatus snapshot={snapshot} />
       </header>
       {media.problem && (
         <Banner tone="warning" testId="room-media-problem">

@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { findConsultSiteId } from '../consult/consult.repository';
 import type { Db } from '../db/Db';
 import { defineRoute, type RouteSpec } from '../http/route';
-import { findSiteById } from '../sites/site.repository';
+import { findSiteById, siteOfRecord } from '../sites/site.repository';
 import { findCaseSiteId } from './case.repository';
 import type { CaseService } from './case.service';
 import { callerOf } from '../http/caller';
@@ -47,10 +47,7 @@ const PdfQuerySchema = z.object({ lang: z.enum(['fr', 'en']).default('fr') }).st
 /** The stroke case API under /api/cases. Every route names the case's remote site (out of scope: 404). */
 export function caseRoutes(deps: { db: Db; cases: CaseService }): RouteSpec<any, any, any>[] {
   const { db, cases } = deps;
-  const siteOfCase = async ({ params }: { params: { id: string } }) => {
-    const siteId = await findCaseSiteId(db, params.id);
-    return siteId ? findSiteById(db, siteId) : null;
-  };
+  const siteOfCase = siteOfRecord(db, findCaseSiteId);
   const one = { params: CaseParamsSchema, site: siteOfCase, tag: 'cases' } as const;
   return [
     defineRoute({

@@ -10,7 +10,7 @@ import {
 import { z } from 'zod';
 import type { Db } from '../db/Db';
 import { defineRoute, type RouteSpec } from '../http/route';
-import { findSiteById } from '../sites/site.repository';
+import { siteOfRecord } from '../sites/site.repository';
 import { findConsultSiteId } from './consult.repository';
 import type { ConsultService } from './consult.service';
 import { callerOf } from '../http/caller';
@@ -47,10 +47,7 @@ export const ListConsultsQuerySchema = z
 export function consultRoutes(deps: { db: Db; consults: ConsultService }): RouteSpec<any, any, any>[] {
   const { db, consults } = deps;
   // A consult that does not exist and one of a site the caller does not see answer the same 404.
-  const siteOfConsult = async ({ params }: { params: { id: string } }) => {
-    const siteId = await findConsultSiteId(db, params.id);
-    return siteId ? findSiteById(db, siteId) : null;
-  };
+  const siteOfConsult = siteOfRecord(db, findConsultSiteId);
   const one = { params: ConsultParamsSchema, site: siteOfConsult, tag: 'consults' } as const;
   return [
     defineRoute({

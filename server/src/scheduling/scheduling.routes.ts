@@ -22,7 +22,7 @@ import {
 import { z } from 'zod';
 import type { Db } from '../db/Db';
 import { defineRoute, type RouteSpec } from '../http/route';
-import { findSiteById } from '../sites/site.repository';
+import { siteOfRecord } from '../sites/site.repository';
 import { ICS_FILE, type IcsFeedService } from './ics.service';
 import type { RotaService } from './rota.service';
 import { findBookingSiteId } from './scheduling.repository';
@@ -40,10 +40,7 @@ export function schedulingRoutes(deps: {
 }): RouteSpec<any, any, any>[] {
   const { db, scheduling, rota, ics } = deps;
   // A booking that does not exist and one of a site the caller does not see answer the same 404.
-  const siteOfBooking = async ({ params }: { params: { id: string } }) => {
-    const siteId = await findBookingSiteId(db, params.id);
-    return siteId ? findSiteById(db, siteId) : null;
-  };
+  const siteOfBooking = siteOfRecord(db, findBookingSiteId);
   const oneBooking = { params: IdParamsSchema, site: siteOfBooking, tag: 'scheduling' } as const;
   const tag = 'scheduling';
   return [

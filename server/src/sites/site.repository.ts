@@ -77,3 +77,18 @@ export async function countSites(q: Queryable): Promise<number> {
   const { rows } = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM sites');
   return rows[0]!.n;
 }
+
+/**
+ * A route's `site` resolver for a record named by a path parameter: the site of the record, or null (404) when the
+ * record does not exist, the same answer as for a site out of the caller's scope.
+ */
+export function siteOfRecord<K extends string = 'id'>(
+  q: Queryable,
+  findSiteId: (q: Queryable, id: string) => Promise<string | null>,
+  param: K = 'id' as K,
+): (input: { params: Record<K, string> }) => Promise<SiteDto | null> {
+  return async ({ params }) => {
+    const siteId = await findSiteId(q, params[param]);
+    return siteId ? findSiteById(q, siteId) : null;
+  };
+}

@@ -84,15 +84,6 @@ export interface CaseScope {
   hubId: string;
 }
 
-export async function findCaseScope(q: Queryable, caseId: string): Promise<CaseScope | null> {
-  const { rows } = await q.query<{ id: string; consult_id: string; site_id: string; hub_id: string }>(
-    'SELECT id, consult_id, site_id, hub_id FROM stroke_cases WHERE id = $1',
-    [caseId],
-  );
-  const r = rows[0];
-  return r ? { caseId: r.id, consultId: r.consult_id, siteId: r.site_id, hubId: r.hub_id } : null;
-}
-
 export interface NewOrder {
   caseId: string;
   drug: Thrombolytic;

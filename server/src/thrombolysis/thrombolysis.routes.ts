@@ -8,8 +8,8 @@ import {
 import { z } from 'zod';
 import type { Db } from '../db/Db';
 import { defineRoute, type RouteSpec } from '../http/route';
-import { findSiteById } from '../sites/site.repository';
-import { findCaseScope } from './thrombolysis.repository';
+import { siteOfRecord } from '../sites/site.repository';
+import { findCaseSiteId } from '../cases/case.repository';
 import { doseOrThrow, type ThrombolysisService } from './thrombolysis.service';
 import { callerOf } from '../http/caller';
 
@@ -22,10 +22,7 @@ const DOSE_ERRORS = ['WEIGHT_MISSING', 'WEIGHT_IMPLAUSIBLE', 'WEIGHT_CONFIRMATIO
 export function thrombolysisRoutes(deps: { db: Db; thrombolysis: ThrombolysisService }): RouteSpec<any, any, any>[] {
   const { db, thrombolysis } = deps;
   // A case that does not exist and one of a site the caller does not see answer the same 404.
-  const siteOfCase = async ({ params }: { params: { caseId: string } }) => {
-    const scope = await findCaseScope(db, params.caseId);
-    return scope ? findSiteById(db, scope.siteId) : null;
-  };
+  const siteOfCase = siteOfRecord(db, findCaseSiteId, 'caseId');
   return [
     defineRoute({
       method: 'post',

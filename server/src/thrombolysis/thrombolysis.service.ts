@@ -17,7 +17,6 @@ import type { Logger } from '../logger';
 import type { Notifier } from '../realtime/Notifier';
 import {
   confirmOrder,
-  findCaseScope,
   findOrder,
   hasBolus,
   insertNeedleEvent,
@@ -26,6 +25,7 @@ import {
   type CaseScope,
 } from './thrombolysis.repository';
 import type { Caller } from '../http/caller';
+import { findCase } from '../cases/case.repository';
 
 export type { Caller };
 
@@ -140,9 +140,9 @@ export class ThrombolysisService {
   }
 
   async #scope(caseId: string): Promise<CaseScope> {
-    const scope = await findCaseScope(this.#db, caseId);
-    if (!scope) throw new AppError('NOT_FOUND', 'Case not found');
-    return scope;
+    const row = await findCase(this.#db, caseId);
+    if (!row) throw new AppError('NOT_FOUND', 'Case not found');
+    return { caseId: row.id, consultId: row.consult_id, siteId: row.site_id, hubId: row.hub_id };
   }
 
   async #order(tx: Queryable, caseId: string, orderId: string): Promise<ThrombolysisOrderDto> {

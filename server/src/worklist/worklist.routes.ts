@@ -13,7 +13,7 @@ import {
 import { z } from 'zod';
 import type { Db } from '../db/Db';
 import { defineRoute, type RouteSpec } from '../http/route';
-import { findSiteById } from '../sites/site.repository';
+import { siteOfRecord } from '../sites/site.repository';
 import { findReadRequestSiteId } from './worklist.repository';
 import type { WorklistService } from './worklist.service';
 import { callerOf } from '../http/caller';
@@ -25,10 +25,7 @@ export const ReportPdfQuerySchema = z.object({ lang: z.enum(['fr', 'en']).defaul
 export function worklistRoutes(deps: { db: Db; worklist: WorklistService }): RouteSpec<any, any, any>[] {
   const { db, worklist } = deps;
   // A request that does not exist and one of a site the caller does not see answer the same 404.
-  const siteOfRequest = async ({ params }: { params: { id: string } }) => {
-    const siteId = await findReadRequestSiteId(db, params.id);
-    return siteId ? findSiteById(db, siteId) : null;
-  };
+  const siteOfRequest = siteOfRecord(db, findReadRequestSiteId);
   const one = { params: ReadRequestParamsSchema, site: siteOfRequest, tag: 'worklist' } as const;
   return [
     defineRoute({

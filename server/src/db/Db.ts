@@ -5,8 +5,17 @@ export interface QueryResult<T> {
   rowCount: number;
 }
 
+/**
+ * A statement run often enough to be prepared once per connection under `name` (unique per text), instead of being
+ * parsed and planned at every call. PGlite, in process, takes the text alone.
+ */
+export interface Statement {
+  name: string;
+  text: string;
+}
+
 export interface Queryable {
-  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
+  query<T = Record<string, unknown>>(sql: string | Statement, params?: readonly unknown[]): Promise<QueryResult<T>>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
 }

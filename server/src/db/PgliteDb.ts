@@ -2,7 +2,7 @@ import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
-import type { Db, Queryable, QueryResult } from './Db';
+import type { Db, Queryable, QueryResult, Statement } from './Db';
 
 /** The embedded database: one PostgreSQL in WebAssembly, kept in a directory. */
 export class PgliteDb implements Db {
@@ -33,8 +33,8 @@ export class PgliteDb implements Db {
     }
   }
 
-  async query<T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> {
-    return toResult(await this.#pg.query<T>(sql, params as unknown[]));
+  async query<T>(sql: string | Statement, params: readonly unknown[] = []): Promise<QueryResult<T>> {
+    return toResult(await this.#pg.query<T>(textOf(sql), params as unknown[]));
   }
 
   async exec(sql: string): Promise<void> {
@@ -44,8 +44,8 @@ export class PgliteDb implements Db {
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     return this.#pg.transaction(async (tx) =>
       fn({
-        query: async <R>(sql: string, params: readonly unknown[] = []) =>
-          toResult(await tx.query<R>(sql, params as unknown[])),
+        query: async <R>(sql: string | Statement, params: readonly unknown[] = []) =>
+          toResult(await tx.query<R>(textOf(sql), params as unknown[])),
         exec: async (sql: string) => {
           await tx.exec(sql);
         },
@@ -59,6 +59,10 @@ export class PgliteDb implements Db {
     await this.#pg.close();
     if (this.#lockFile) await rm(this.#lockFile, { force: true });
   }
+}
+
+function textOf(sql: string | Statement): string {
+  return typeof sql === 'string' ? sql : sql.text;
 }
 
 function alive(pid: number): boolean {

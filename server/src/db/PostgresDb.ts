@@ -1,11 +1,15 @@
 import pg from 'pg';
-import type { Db, Queryable, QueryResult } from './Db';
+import type { Db, Queryable, QueryResult, Statement } from './Db';
 
 // int8 (counts, bigserial ids) as numbers, as PGlite returns them; our values stay far below 2^53.
 const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
+
+function config(sql: string | Statement, params: readonly unknown[]): pg.QueryConfig {
+  return typeof sql === 'string' ? { text: sql, values: params as unknown[] } : { ...sql, values: params as unknown[] };
+}
 
 /** A PostgreSQL server reached through a node-postgres pool. */
 export class PostgresDb implements Db {
@@ -26,8 +30,8 @@ export class PostgresDb implements Db {
     return new PostgresDb(pool);
   }
 
-  async query<T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> {
-    const r = await this.#pool.query(sql, params as unknown[]);
+  async query<T>(sql: string | Statement, params: readonly unknown[] = []): Promise<QueryResult<T>> {
+    const r = await this.#pool.query(config(sql, params));
     return { rows: r.rows as T[], rowCount: r.rowCount ?? r.rows.length };
   }
 
@@ -40,8 +44,8 @@ export class PostgresDb implements Db {
     try {
       await client.query('BEGIN');
       const result = await fn({
-        query: async <R>(sql: string, params: readonly unknown[] = []) => {
-          const r = await client.query(sql, params as unknown[]);
+        query: async <R>(sql: string | Statement, params: readonly unknown[] = []) => {
+          const r = await client.query(config(sql, params));
           return { rows: r.rows as R[], rowCount: r.rowCount ?? r.rows.length };
         },
         exec: async (sql: string) => {

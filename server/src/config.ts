@@ -33,6 +33,11 @@ const EnvSchema = z.object({
   DICOM_MAX_ASSOCIATIONS: positiveInt.default(16),
   /** Largest DICOM instance accepted by STOW-RS and C-STORE, in MiB. Default 256. */
   DICOM_MAX_INSTANCE_MB: positiveInt.default(256),
+  /**
+   * Threads that check, hash and write arriving instances while the main thread handles the network and the database.
+   * Default 2.
+   */
+  DICOM_INGEST_THREADS: positiveInt.max(16).default(2),
   /** A study is complete after this many seconds without a new instance. Default 10. */
   STUDY_QUIET_SECONDS: z.coerce.number().positive().default(10),
   /** An urgent read request must be reported within this many minutes of the study's first image. Default 15. */

@@ -14,6 +14,8 @@ const log = createLogger(config.LOG_LEVEL);
 const server = await Server.create(config, log);
 if (server.demoCredentials) process.stdout.write(formatDemoCredentials(server.demoCredentials) + '\n');
 log.info({ url: server.url, database: server.db.kind }, 'server listening');
+// The first scan after a restart must not wait for the ingest threads to start.
+server.imaging.warmUp();
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

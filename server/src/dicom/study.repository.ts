@@ -1,8 +1,6 @@
-import type { DicomJsonDataset } from 'dcmjs';
 import { createHash } from 'node:crypto';
-import { pgErrorCode, type Queryable } from '../db/Db';
-import { int, str, type ParsedInstance } from './part10';
-import { pick, SERIES_LEVEL_TAGS, STUDY_LEVEL_TAGS } from './dicom-json';
+import { pgErrorCode, type Queryable, type Statement } from '../db/Db';
+import type { FilingRecord } from './prepare';
 
 export interface ExistingInstance {
   dataset_sha256: string;
@@ -66,43 +64,42 @@ const STUDY_ID_NAMESPACE = Buffer.from('5b0c4f0e8a3d4e6f9c1a2b7d3e8f4a61', 'hex'
  */
 export async function insertInstanceTree(
   q: Queryable,
-  p: ParsedInstance,
-  file: { siteId: string; relativePath: string; sizeBytes: number; sha256: string; via: 'stow' | 'cstore'; metadata: DicomJsonDataset },
+  r: FilingRecord,
+  file: { siteId: string; relativePath: string; sha256: string; via: 'stow' | 'cstore' },
 ): Promise<InsertedInstance> {
-  const ds = p.dataset;
   const params = [
     /* $1 */ file.siteId,
-    /* $2 */ str(ds, '00100020') ?? '',
-    /* $3 */ str(ds, '00100010') ?? null,
-    /* $4 */ str(ds, '00100030') ?? null,
-    /* $5 */ str(ds, '00100040') ?? null,
-    /* $6 */ p.studyInstanceUid,
-    /* $7 */ studyRowId(p.studyInstanceUid),
-    /* $8 */ str(ds, '00080020') ?? null,
-    /* $9 */ str(ds, '00080030') ?? null,
-    /* $10 */ str(ds, '00080050') ?? null,
-    /* $11 */ str(ds, '00200010') ?? null,
-    /* $12 */ str(ds, '00081030') ?? null,
-    /* $13 */ str(ds, '00080090') ?? null,
-    /* $14 */ JSON.stringify(pick(file.metadata, STUDY_LEVEL_TAGS)),
-    /* $15 */ str(ds, '00080060') ?? null,
-    /* $16 */ p.seriesInstanceUid,
-    /* $17 */ int(ds, '00200011') ?? null,
-    /* $18 */ str(ds, '0008103E') ?? null,
-    /* $19 */ str(ds, '00180015') ?? null,
-    /* $20 */ JSON.stringify(pick(file.metadata, SERIES_LEVEL_TAGS)),
-    /* $21 */ p.sopInstanceUid,
-    /* $22 */ p.sopClassUid,
-    /* $23 */ int(ds, '00200013') ?? null,
-    /* $24 */ p.transferSyntaxUid,
-    /* $25 */ int(ds, '00280010') ?? null,
-    /* $26 */ int(ds, '00280011') ?? null,
-    /* $27 */ int(ds, '00280008') ?? null,
-    /* $28 */ file.sizeBytes,
+    /* $2 */ r.patientId,
+    /* $3 */ r.patientName,
+    /* $4 */ r.birthDate,
+    /* $5 */ r.sex,
+    /* $6 */ r.studyInstanceUid,
+    /* $7 */ studyRowId(r.studyInstanceUid),
+    /* $8 */ r.studyDate,
+    /* $9 */ r.studyTime,
+    /* $10 */ r.accessionNumber,
+    /* $11 */ r.studyId,
+    /* $12 */ r.studyDescription,
+    /* $13 */ r.referringPhysician,
+    /* $14 */ r.studyAttributes,
+    /* $15 */ r.modality,
+    /* $16 */ r.seriesInstanceUid,
+    /* $17 */ r.seriesNumber,
+    /* $18 */ r.seriesDescription,
+    /* $19 */ r.bodyPart,
+    /* $20 */ r.seriesAttributes,
+    /* $21 */ r.sopInstanceUid,
+    /* $22 */ r.sopClassUid,
+    /* $23 */ r.instanceNumber,
+    /* $24 */ r.transferSyntaxUid,
+    /* $25 */ r.rows,
+    /* $26 */ r.columns,
+    /* $27 */ r.frames,
+    /* $28 */ r.sizeBytes,
     /* $29 */ file.sha256,
     /* $30 */ file.relativePath,
     /* $31 */ file.via,
-    /* $32 */ JSON.stringify(file.metadata),
+    /* $32 */ r.metadata,
   ];
   try {
     const { rows } = await q.query<{
@@ -113,16 +110,16 @@ export async function insertInstanceTree(
       num_series: number;
       num_instances: number;
       first_received_at: Date;
-    }>(FILE_INSTANCE_SQL, params);
-    const r = rows[0]!;
+    }>(FILE_INSTANCE, params);
+    const row = rows[0]!;
     return {
-      studyId: r.study_id,
-      isNewStudy: r.inserted,
-      modalities: r.modalities,
-      description: r.description,
-      seriesCount: r.num_series,
-      instanceCount: r.num_instances,
-      firstReceivedAt: r.first_received_at,
+      studyId: row.study_id,
+      isNewStudy: row.inserted,
+      modalities: row.modalities,
+      description: row.description,
+      seriesCount: row.num_series,
+      instanceCount: row.num_instances,
+      firstReceivedAt: row.first_received_at,
     };
   } catch (err) {
     if (pgErrorCode(err) === GUARD_SQLSTATE) throw new FilingRefused((err as Error).message as FilingRefusal);
@@ -134,7 +131,10 @@ export async function insertInstanceTree(
 // The series is filed before the study so that the study's counts can include a new series in the same update;
 // it names its study by `sid`, the existing row's id or the one a new study will get. Foreign keys are checked at
 // the end of the statement, by which time the study row exists or the guard has undone everything.
-const FILE_INSTANCE_SQL = `
+const FILE_INSTANCE: Statement = {
+  // Prepared once per connection: planning this statement costs more than running it.
+  name: 'dicom_file_instance',
+  text: `
 WITH sid AS (
   SELECT COALESCE((SELECT id FROM dicom_studies WHERE study_uid = $6), $7::uuid) AS id
 ),
@@ -181,4 +181,5 @@ SELECT dicom_ingest_guard(CASE
        END) AS filed,
        study.id AS study_id, study.inserted, study.modalities, study.description, study.num_series,
        study.num_instances, study.first_received_at
-  FROM (SELECT) AS always_one_row LEFT JOIN study ON true`;
+  FROM (SELECT) AS always_one_row LEFT JOIN study ON true`,
+};

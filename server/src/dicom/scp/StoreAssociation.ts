@@ -266,7 +266,11 @@ export class StoreAssociation extends dimse.Scp {
       calledAeTitle: this.#calledAe,
     });
     const bytes = Buffer.concat([header, ...collector.chunks], header.length + collector.size);
-    const outcome = await this.#ctx.ingest.ingest(bytes, { siteId: site.id, siteCode: site.code, via: 'cstore' });
+    const outcome = await this.#ctx.ingest.ingest(
+      bytes,
+      { siteId: site.id, siteCode: site.code, via: 'cstore' },
+      { handOver: true },
+    );
     if (outcome.status === 'stored') this.#counts.stored++;
     else if (outcome.status === 'duplicate') this.#counts.duplicates++;
     else this.#counts.failed++;

@@ -1,18 +1,21 @@
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { DicomJsonDataset } from 'dcmjs';
-import dicomParser from 'dicom-parser';
-import { isDicomUid, STORE_FAILURES, type StoreFailure, type StoreOutcome } from '@telestroke/shared';
+import { STORE_FAILURES, type StoreFailure, type StoreOutcome } from '@telestroke/shared';
 import type { Queryable } from '../../db/Db';
 import type { Logger } from '../../logger';
-import type { IngestContext } from '../ingest.service';
+import type { BufferPool } from '../BufferPool';
+import type { IngestContext, IngestOptions } from '../ingest.service';
+import { identify } from '../prepare';
 import { isDicomPart } from './multipart';
 import { MultipartError, MultipartParser, readParts, type MultipartPart } from './MultipartParser';
 
 /** What STOW-RS needs of the ingest path: `DicomIngest` has it. */
 export interface StowIngest {
   readonly maxInstanceBytes: number;
-  ingest(bytes: Buffer, ctx: IngestContext): Promise<StoreOutcome>;
+  /** Where parts are read into, when the ingest takes them over. */
+  readonly buffers?: BufferPool;
+  ingest(bytes: Buffer, ctx: IngestContext, options?: IngestOptions): Promise<StoreOutcome>;
 }
 
 export interface StowServiceOptions {
@@ -52,47 +55,8 @@ export interface StowCounts {
   failed: number;
 }
 
-type SopIds = { sopClassUid?: string; sopInstanceUid?: string };
-
-function rejected(reason: StoreFailure, detail: string, ids: SopIds = {}): StoreOutcome {
+function rejected(reason: StoreFailure, detail: string, ids: { sopClassUid?: string; sopInstanceUid?: string } = {}): StoreOutcome {
   return { status: 'rejected', reason, detail, ...ids };
-}
-
-/**
- * The SOP UIDs of a file, or of the start of one, when its header can be read and they are valid UIDs: to name in the
- * FailedSOPSequence an instance that failed, even for reasons found after the UIDs were read (SOP class not accepted,
- * file meta information contradicting the data set). The data set's values are preferred to the file meta's.
- * dicom-parser is used because it only indexes the bytes: a corrupt length cannot make it allocate anything, and on
- * an error it still hands over the elements read before.
- */
-export function identify(bytes: Buffer | undefined | null): SopIds {
-  if (!bytes || bytes.length < 132) return {};
-  const array = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
-  let ds: dicomParser.DataSet | undefined;
-  try {
-    ds = dicomParser.parseDicom(array, { untilTag: 'x7fe00010' });
-  } catch (err) {
-    ds = (err as { dataSet?: dicomParser.DataSet } | null)?.dataSet;
-    if (!ds) {
-      try {
-        ds = dicomParser.readPart10Header(array);
-      } catch {
-        return {};
-      }
-    }
-  }
-  const uid = (tag: string) => {
-    let v: string | undefined;
-    try {
-      v = ds!.string(tag)?.replace(/\0+$/, '').trim();
-    } catch {
-      return undefined;
-    }
-    return isDicomUid(v) ? v : undefined;
-  };
-  const sopClassUid = uid('x00080016') ?? uid('x00020002');
-  const sopInstanceUid = uid('x00080018') ?? uid('x00020003');
-  return { ...(sopClassUid ? { sopClassUid } : {}), ...(sopInstanceUid ? { sopInstanceUid } : {}) };
 }
 
 /** Content-Transfer-Encoding is not used by DICOMweb; these values mean the bytes are as they are. */
@@ -120,7 +84,11 @@ export class StowService {
 
   /** Stores every part of `body`; never throws for what the client sent, only reports it in the summary. */
   async store(body: StowBody, boundary: string, ctx: IngestContext, log: Logger): Promise<StowSummary> {
-    const parser = new MultipartParser(boundary, { maxPartBytes: this.#ingest.maxInstanceBytes });
+    const buffers = this.#ingest.buffers;
+    const parser = new MultipartParser(boundary, {
+      maxPartBytes: this.#ingest.maxInstanceBytes,
+      ...(buffers ? { allocate: (size: number) => buffers.take(size) } : {}),
+    });
     const outcomes: StoreOutcome[] = [];
     const inFlight: { done: Promise<void>; bytes: number }[] = [];
     let inFlightBytes = 0;
@@ -133,6 +101,8 @@ export class StowService {
       inFlightBytes -= oldest.bytes;
     };
     const start = (part: MultipartPart, work: () => Promise<StoreOutcome>) => {
+      // Counted before the work starts, which may move the part's memory to an ingest thread.
+      const held = part.body ? part.body.length : 0;
       const slot = outcomes.length;
       // A placeholder, replaced when the part settles: the answer keeps the order of the request.
       outcomes.push(rejected('OUT_OF_RESOURCES', 'not processed'));
@@ -144,7 +114,6 @@ export class StowService {
         },
       );
       // A dropped part holds no memory: only kept content counts against the byte budget.
-      const held = part.body ? part.body.length : 0;
       inFlight.push({ done, bytes: held });
       inFlightBytes += held;
     };
@@ -201,9 +170,8 @@ export class StowService {
     if (part.body === null) {
       return rejected('TOO_LARGE', `The instance is over ${this.#ingest.maxInstanceBytes} bytes`, identify(part.head));
     }
-    const outcome = await this.#ingest.ingest(part.body, ctx);
-    if (outcome.status !== 'rejected' || outcome.sopInstanceUid) return outcome;
-    return { ...outcome, ...identify(part.body) };
+    // The part is read and will not be looked at again: its memory can move to the ingest thread.
+    return this.#ingest.ingest(part.body, ctx, { handOver: true });
   }
 
   /** Series UIDs of stored instances, for their RetrieveURL: one query for the whole request. */

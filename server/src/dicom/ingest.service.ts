@@ -71,7 +71,14 @@ export class DicomIngest {
   }
 
   async ingest(bytes: Buffer, ctx: IngestContext, options: IngestOptions = {}): Promise<StoreOutcome> {
-    const prepared = prepareInstance(bytes, { maxBytes: this.#maxBytes, expectedStudyUid: ctx.expectedStudyUid });
+    let prepared: ReturnType<typeof prepareInstance>;
+    try {
+      prepared = prepareInstance(bytes, { maxBytes: this.#maxBytes, expectedStudyUid: ctx.expectedStudyUid });
+    } catch (err) {
+      // A fault of the parser itself, not of the file: answered like any server failure, never thrown at the sender.
+      this.#log.error({ kind: (err as Error).name }, 'instance could not be parsed');
+      return { status: 'rejected', reason: 'OUT_OF_RESOURCES', detail: 'The server could not store the instance' };
+    }
     if ('status' in prepared) return prepared;
     const { record } = prepared;
     const ids = { sopClassUid: record.sopClassUid, sopInstanceUid: record.sopInstanceUid };

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureWorker } from './mediasoup-worker.mjs';
+import { SERVER_NODE_OPTIONS } from './lib/server-node-options.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
@@ -107,7 +108,11 @@ process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
 // The server hands browsers the SFU's address with each join token: the SFU started below, unless told otherwise.
-launch('server', 'server/src/main.ts', { PORT: port, SFU_PUBLIC_URL: env.SFU_PUBLIC_URL || `ws://127.0.0.1:${sfuPort}/ws` });
+launch('server', 'server/src/main.ts', {
+  PORT: port,
+  SFU_PUBLIC_URL: env.SFU_PUBLIC_URL || `ws://127.0.0.1:${sfuPort}/ws`,
+  NODE_OPTIONS: [env.NODE_OPTIONS, ...SERVER_NODE_OPTIONS].filter(Boolean).join(' '),
+});
 log(`platform:  http://127.0.0.1:${port}/   (API /api, DICOMweb /dicom-web, health /healthz)`);
 log(`DICOM:     port ${env.DICOM_PORT || '11112'}`);
 

@@ -10,6 +10,7 @@ import pg from 'pg';
 import { writeStudy, generateStudy } from '@telestroke/server/dicom/synthetic';
 import { ApiClient, DEMO, startTestServer } from '@telestroke/server/testing';
 import { startPostgres } from '../../scripts/lib/postgres.mjs';
+import { SERVER_NODE_OPTIONS } from '../../scripts/lib/server-node-options.mjs';
 import { freePort, launch, waitFor200 } from '../e2e/process';
 import { OrthancPeer } from '../peers/OrthancPeer';
 import { describeMachine, median, percentile, recordSection, timed } from './bench.util';
@@ -144,6 +145,7 @@ async function main() {
         DATABASE_URL: pgServer.url.replace(/\/postgres$/, '/bench'),
         DEMO_PASSWORD: PASSWORD,
         LOG_LEVEL: 'warn',
+        NODE_OPTIONS: SERVER_NODE_OPTIONS.join(' '),
       },
     });
     cleanups.unshift(() => server.stop());

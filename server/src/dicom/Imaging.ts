@@ -4,7 +4,6 @@ import type { Db } from '../db/Db';
 import { EventBus } from '../events/EventBus';
 import type { Logger } from '../logger';
 import { ArrivalTracker } from './ArrivalTracker';
-import { BufferPool } from './BufferPool';
 import { DicomStorage } from './DicomStorage';
 import { DicomIngest } from './ingest.service';
 import { IngestWorkers } from './IngestWorkers';
@@ -49,10 +48,8 @@ export class Imaging {
     });
     if (removed) log.info({ removed }, 'files of writes interrupted before their commit removed');
     const arrivals = await ArrivalTracker.create(bus, { quietMs: config.STUDY_QUIET_SECONDS * 1000 });
-    const buffers = new BufferPool();
     const workers = await IngestWorkers.create({
       root: storage.root,
-      buffers,
       threads: config.DICOM_INGEST_THREADS,
       log: log.child({ component: 'ingest-threads' }),
     });
@@ -60,7 +57,6 @@ export class Imaging {
       db,
       storage,
       workers,
-      buffers,
       arrivals,
       log: log.child({ component: 'ingest' }),
       maxInstanceBytes: config.DICOM_MAX_INSTANCE_MB * 1024 * 1024,

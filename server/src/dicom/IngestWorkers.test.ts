@@ -4,16 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../logger';
-import { BufferPool } from './BufferPool';
 import { IngestWorkers } from './IngestWorkers';
-
-class CountingPool extends BufferPool {
-  given = 0;
-  override give(memory: ArrayBuffer): void {
-    this.given += 1;
-    super.give(memory);
-  }
-}
 
 let root: string;
 const log = createLogger('silent');
@@ -34,24 +25,20 @@ afterAll(async () => {
 });
 
 describe('IngestWorkers', () => {
-  it('write() with handOver moves pool memory to the thread without a copy, writes the file and gets the memory back', async () => {
-    const pool = new CountingPool();
-    const workers = await IngestWorkers.create({ root, buffers: pool, log });
+  it('write() with handOver moves the memory to the thread without a copy and writes the file, its trace kept until settle()', async () => {
+    const workers = await IngestWorkers.create({ root, log });
     try {
       const original = instanceBytes(300_000, 1);
-      const bytes = pool.take(original.length);
-      original.copy(bytes);
+      const bytes = Buffer.from(original);
       const result = await workers.write(bytes, { dir: '1.2.3/1.2.3.4', sopInstanceUid: '1.2.3.4.5', datasetOffset: 200 }, true);
       // Moved, not copied: the caller's view is detached.
       expect(bytes.length).toBe(0);
-      expect(pool.given).toBe(1);
       expect(result.kind).toBe('written');
       if (result.kind !== 'written') return;
       expect(result.sha256).toBe(createHash('sha256').update(original.subarray(200)).digest('hex'));
       expect(result.relativePath).toBe(path.join('1.2.3/1.2.3.4', `1.2.3.4.5-${result.sha256.slice(0, 16)}.dcm`));
       expect(result.created).toBe(true);
       expect((await readFile(path.join(root, result.relativePath))).equals(original)).toBe(true);
-      // The trace stays until settle(), which the thread does without an answer.
       expect(await readdir(path.join(root, '.tmp'))).toEqual([path.basename(result.tmp)]);
       workers.settle(result.tmp);
       await expect.poll(() => readdir(path.join(root, '.tmp')), { timeout: 5000 }).toEqual([]);
@@ -61,7 +48,7 @@ describe('IngestWorkers', () => {
   });
 
   it('write() without handOver copies: the caller keeps its bytes, and the same content again is not created twice', async () => {
-    const workers = await IngestWorkers.create({ root, buffers: new BufferPool(), log });
+    const workers = await IngestWorkers.create({ root, log });
     try {
       const bytes = instanceBytes(100_000, 2);
       const target = { dir: '1.2.3/1.2.3.6', sopInstanceUid: '1.2.3.6.7', datasetOffset: 0 };
@@ -77,7 +64,7 @@ describe('IngestWorkers', () => {
   });
 
   it('write() that cannot create its directory fails with the error code and leaves nothing behind', async () => {
-    const workers = await IngestWorkers.create({ root, buffers: new BufferPool(), log });
+    const workers = await IngestWorkers.create({ root, log });
     try {
       // A file where the study's directory should be.
       await writeFile(path.join(root, '9.9.9'), 'not a directory');
@@ -90,7 +77,7 @@ describe('IngestWorkers', () => {
   });
 
   it('close() answers work still waiting with CLOSED, and a second close() does nothing', async () => {
-    const workers = await IngestWorkers.create({ root, buffers: new BufferPool(), log });
+    const workers = await IngestWorkers.create({ root, log });
     const pending = workers.write(instanceBytes(1000, 4), { dir: '1.2.3/1.2.3.8', sopInstanceUid: '1.2.3.8.1', datasetOffset: 0 }, false);
     await workers.close();
     await workers.close();
@@ -100,22 +87,5 @@ describe('IngestWorkers', () => {
       code: 'CLOSED',
       name: 'Error',
     });
-  });
-});
-
-describe('BufferPool', () => {
-  it('take() after give() uses the same memory again for a part of nearly the same size, and not for a much smaller one', () => {
-    const pool = new BufferPool();
-    const a = pool.take(512 * 1024 + 1000);
-    const memory = a.buffer as ArrayBuffer;
-    expect(pool.owns(memory)).toBe(true);
-    pool.give(memory);
-    expect(pool.take(100 * 1024).buffer).not.toBe(memory);
-    expect(pool.take(512 * 1024 - 5000).buffer).toBe(memory);
-    // Memory it did not hand out is never kept.
-    const foreign = new ArrayBuffer(512 * 1024);
-    pool.give(foreign);
-    expect(pool.owns(foreign)).toBe(false);
-    expect(pool.take(512 * 1024).buffer).not.toBe(foreign);
   });
 });

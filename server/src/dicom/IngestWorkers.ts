@@ -1,6 +1,5 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../logger';
-import type { BufferPool } from './BufferPool';
 
 /** What an ingest thread did with one instance. */
 export type WriteResult =
@@ -25,7 +24,10 @@ export type IngestThreadRequest =
 export interface IngestThreadReply {
   id: number;
   result: WriteResult;
-  /** The instance's memory, handed back once written, to be used again. */
+  /**
+   * The instance's memory, handed back once written: freed by the main thread's collector, which counts it, rather
+   * than left to pile up in the thread's.
+   */
   bytes: Uint8Array;
 }
 
@@ -34,8 +36,6 @@ export interface IngestWorkersOptions {
   root: string;
   /** Threads hashing and writing instances. Default 2. */
   threads?: number;
-  /** Where memory handed over comes from and goes back to. */
-  buffers: BufferPool;
   log: Logger;
 }
 
@@ -55,7 +55,6 @@ export class IngestWorkers {
   readonly #root: string;
   readonly #size: number;
   readonly #log: Logger;
-  readonly #buffers: BufferPool;
   readonly #threads: Thread[] = [];
   #nextId = 1;
   #closed = false;
@@ -64,7 +63,6 @@ export class IngestWorkers {
     this.#root = options.root;
     this.#size = Math.max(1, options.threads ?? 2);
     this.#log = options.log;
-    this.#buffers = options.buffers;
   }
 
   static async create(options: IngestWorkersOptions): Promise<IngestWorkers> {
@@ -73,18 +71,14 @@ export class IngestWorkers {
 
   /**
    * Has one thread hash `bytes` and write them to `target`. With `handOver`, the caller gives `bytes` up: when they
-   * start their memory and own all of it (or it came from the pool), that memory moves to the thread without a copy,
-   * and `bytes` is left empty.
+   * own all of their memory, that memory moves to the thread without a copy, and `bytes` is left empty.
    */
   write(bytes: Buffer, target: WriteTarget, handOver: boolean): Promise<WriteResult> {
     if (this.#closed) return Promise.resolve({ kind: 'failed', code: 'CLOSED', name: 'Error' });
     const thread = this.#pick();
     const id = this.#nextId++;
     const movable =
-      handOver &&
-      bytes.byteOffset === 0 &&
-      bytes.buffer instanceof ArrayBuffer &&
-      (bytes.byteLength === bytes.buffer.byteLength || this.#buffers.owns(bytes.buffer));
+      handOver && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
     const payload = movable ? bytes : new Uint8Array(bytes);
     const request: IngestThreadRequest = { op: 'write', id, bytes: payload, ...target };
     return new Promise((resolve) => {
@@ -138,7 +132,6 @@ export class IngestWorkers {
       const resolve = thread.waiting.get(reply.id);
       thread.waiting.delete(reply.id);
       if (thread.waiting.size === 0) worker.unref();
-      this.#buffers.give(reply.bytes.buffer as ArrayBuffer);
       resolve?.(reply.result);
     });
     const gone = (code: string) => {

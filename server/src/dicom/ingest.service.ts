@@ -2,7 +2,6 @@ import type { StoreOutcome } from '@telestroke/shared';
 import { pgErrorCode, type Db } from '../db/Db';
 import type { Logger } from '../logger';
 import type { ArrivalTracker } from './ArrivalTracker';
-import type { BufferPool } from './BufferPool';
 import type { DicomStorage } from './DicomStorage';
 import type { IngestWorkers } from './IngestWorkers';
 import { prepareInstance, type FilingRecord } from './prepare';
@@ -28,8 +27,6 @@ export interface DicomIngestOptions {
   db: Db;
   storage: DicomStorage;
   workers: IngestWorkers;
-  /** The memory instances are read into, shared with `workers`. */
-  buffers: BufferPool;
   arrivals: ArrivalTracker;
   log: Logger;
   /** Largest instance accepted, in bytes. Default 256 MiB. */
@@ -47,8 +44,6 @@ function outOfResources(ids: { sopClassUid: string; sopInstanceUid: string }): S
  * written removes the file again. Hashing and writing happen on an ingest thread (`IngestWorkers`).
  */
 export class DicomIngest {
-  /** Where a caller that hands instances over (`handOver`) should read them into. */
-  readonly buffers: BufferPool;
   readonly #db: Db;
   readonly #storage: DicomStorage;
   readonly #workers: IngestWorkers;
@@ -60,7 +55,6 @@ export class DicomIngest {
     this.#db = options.db;
     this.#storage = options.storage;
     this.#workers = options.workers;
-    this.buffers = options.buffers;
     this.#arrivals = options.arrivals;
     this.#log = options.log;
     this.#maxBytes = options.maxInstanceBytes ?? 256 * 1024 * 1024;

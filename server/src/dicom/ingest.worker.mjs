@@ -120,7 +120,8 @@ function drain() {
       r.result = failure(err);
     }
   }
-  // The memory goes back with the answer: the main thread reads the next instances into it.
+  // The memory goes back with the answer, to be freed by the main thread's collector: this thread allocates too
+  // little for its own collector to run often, and the files it wrote would pile up here.
   for (const r of replies) {
     if (r.result.kind === 'written') delete r.result.dir;
     parentPort.postMessage(r, [r.bytes.buffer]);

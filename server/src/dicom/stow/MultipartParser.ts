@@ -40,7 +40,6 @@ export class MultipartParser {
   readonly #maxPartBytes: number;
   readonly #maxHeaderBytes: number;
   readonly #keepHeadBytes: number;
-  readonly #allocate: (size: number) => Buffer;
   #state: State = 'preamble';
   /** Preamble and body: bytes held back as they may begin a delimiter. Delimiter and headers: bytes read so far. */
   #held: Buffer = CRLF;
@@ -59,7 +58,6 @@ export class MultipartParser {
     if (boundary.length === 0) throw new Error('empty multipart boundary');
     this.#delimiter = Buffer.from(`\r\n--${boundary}`, 'latin1');
     this.#maxPartBytes = options.maxPartBytes ?? 256 * 1024 * 1024;
-    this.#allocate = options.allocate ?? Buffer.allocUnsafe;
     this.#maxHeaderBytes = options.maxHeaderBytes ?? 16 * 1024;
     this.#keepHeadBytes = options.keepHeadBytes ?? 64 * 1024;
   }
@@ -238,7 +236,7 @@ export class MultipartParser {
     const part: MultipartPart = {
       index: this.#index,
       headers: this.#headers,
-      body: chunks === null ? null : chunks.length === 1 ? chunks[0]! : joinInto(this.#allocate(this.#size), chunks),
+      body: chunks === null ? null : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#size),
       size: this.#size,
       ...(this.#head ? { head: this.#head } : {}),
     };
@@ -255,12 +253,6 @@ export class MultipartParser {
     this.#pending = undefined;
     return p;
   }
-}
-
-function joinInto(target: Buffer, chunks: Buffer[]): Buffer {
-  let at = 0;
-  for (const c of chunks) at += c.copy(target, at);
-  return target;
 }
 
 function firstBytes(chunks: Buffer[], n: number): Buffer {

@@ -19,8 +19,6 @@ export interface MultipartParserOptions {
   maxHeaderBytes?: number;
   /** How much of the start of a dropped part is kept in `head`. Default 64 KiB. */
   keepHeadBytes?: number;
-  /** Where the content of a part read in several chunks is put together. Default: a new buffer each time. */
-  allocate?: (size: number) => Buffer;
 }
 
 /**

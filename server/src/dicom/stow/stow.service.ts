@@ -4,7 +4,6 @@ import type { DicomJsonDataset } from 'dcmjs';
 import { STORE_FAILURES, type StoreFailure, type StoreOutcome } from '@telestroke/shared';
 import type { Queryable } from '../../db/Db';
 import type { Logger } from '../../logger';
-import type { BufferPool } from '../BufferPool';
 import type { IngestContext, IngestOptions } from '../ingest.service';
 import { identify } from '../prepare';
 import { isDicomPart } from './multipart';
@@ -13,8 +12,6 @@ import { MultipartError, MultipartParser, readParts, type MultipartPart } from '
 /** What STOW-RS needs of the ingest path: `DicomIngest` has it. */
 export interface StowIngest {
   readonly maxInstanceBytes: number;
-  /** Where parts are read into, when the ingest takes them over. */
-  readonly buffers?: BufferPool;
   ingest(bytes: Buffer, ctx: IngestContext, options?: IngestOptions): Promise<StoreOutcome>;
 }
 
@@ -84,11 +81,7 @@ export class StowService {
 
   /** Stores every part of `body`; never throws for what the client sent, only reports it in the summary. */
   async store(body: StowBody, boundary: string, ctx: IngestContext, log: Logger): Promise<StowSummary> {
-    const buffers = this.#ingest.buffers;
-    const parser = new MultipartParser(boundary, {
-      maxPartBytes: this.#ingest.maxInstanceBytes,
-      ...(buffers ? { allocate: (size: number) => buffers.take(size) } : {}),
-    });
+    const parser = new MultipartParser(boundary, { maxPartBytes: this.#ingest.maxInstanceBytes });
     const outcomes: StoreOutcome[] = [];
     const inFlight: { done: Promise<void>; bytes: number }[] = [];
     let inFlightBytes = 0;

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Queryable } from '../../db/Db';
 import { datasetOffsetOf } from '../part10';
+import { SERVER_NODE_OPTIONS } from '../../../../scripts/lib/server-node-options.mjs';
 
 /**
  * Helpers for STOW-RS tests, in-process and cross-process alike: building multipart bodies, giving a DICOM file fresh
@@ -223,8 +224,8 @@ function freePort(): Promise<number> {
 }
 
 /**
- * Starts `server/src/main.ts` in a child process, as `npm start` would but on the given PostgreSQL database and
- * DATA_DIR, and waits until /healthz answers. Node is started with tsx as a loader rather than through the tsx CLI,
+ * Starts `server/src/main.ts` in a child process, as `npm start` would (with its Node flags) but on the given
+ * PostgreSQL database and DATA_DIR, and waits until /healthz answers. Node is started with tsx as a loader rather than through the tsx CLI,
  * so that the child is the server itself and not a wrapper around it.
  */
 export async function startServerProcess(options: {
@@ -250,7 +251,8 @@ export async function startServerProcess(options: {
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
     ...options.env,
   };
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'server/src/main.ts'], {
+  const args = [...SERVER_NODE_OPTIONS, ...(options.nodeArgs ?? []), '--import', 'tsx', 'server/src/main.ts'];
+  const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

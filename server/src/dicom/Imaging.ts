@@ -64,7 +64,7 @@ export class Imaging {
     return new Imaging(storage, bus, arrivals, ingest, workers);
   }
 
-  /** Starts the ingest threads now rather than on the first instance (a few hundred ms each). */
+  /** Starts the ingest threads now rather than on the first instance, which would wait for them (tens of ms). */
   warmUp(): void {
     this.#workers.warmUp();
   }

@@ -52,7 +52,11 @@ export interface StowCounts {
   failed: number;
 }
 
-function rejected(reason: StoreFailure, detail: string, ids: { sopClassUid?: string; sopInstanceUid?: string } = {}): StoreOutcome {
+function rejected(
+  reason: StoreFailure,
+  detail: string,
+  ids: { sopClassUid?: string; sopInstanceUid?: string } = {},
+): StoreOutcome {
   return { status: 'rejected', reason, detail, ...ids };
 }
 

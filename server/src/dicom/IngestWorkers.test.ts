@@ -88,4 +88,27 @@ describe('IngestWorkers', () => {
       name: 'Error',
     });
   });
+
+  it('write() on a thread that dies fails as THREAD_EXITED, and the next write() starts a new thread and succeeds', async () => {
+    // A thread that ends at its first start, then a real one: stands for a thread killed by a crash.
+    const entry = path.join(root, 'dies-once.mjs');
+    const real = new URL('./ingest.worker.mjs', import.meta.url).href;
+    await writeFile(
+      entry,
+      `import { existsSync, writeFileSync } from 'node:fs';
+       import { workerData } from 'node:worker_threads';
+       const marker = workerData.root + '/died-once';
+       if (!existsSync(marker)) { writeFileSync(marker, ''); process.exit(1); }
+       await import(${JSON.stringify(real)});`,
+    );
+    const workers = await IngestWorkers.create({ root, log, threads: 1, entry: new URL(`file://${entry}`) });
+    try {
+      const target = { dir: '1.2.3/1.2.3.9', sopInstanceUid: '1.2.3.9.1', datasetOffset: 0 };
+      expect(await workers.write(instanceBytes(1000, 6), target, false)).toEqual({ kind: 'failed', code: 'THREAD_EXITED', name: 'Error' });
+      const second = await workers.write(instanceBytes(1000, 6), target, false);
+      expect(second.kind).toBe('written');
+    } finally {
+      await workers.close();
+    }
+  });
 });

@@ -37,6 +37,8 @@ export interface IngestWorkersOptions {
   /** Threads hashing and writing instances. Default 2. */
   threads?: number;
   log: Logger;
+  /** The threads' script. Default ingest.worker.mjs beside this file; tests give one that fails. */
+  entry?: URL;
 }
 
 interface Thread {
@@ -53,6 +55,7 @@ interface Thread {
  */
 export class IngestWorkers {
   readonly #root: string;
+  readonly #entry: URL;
   readonly #size: number;
   readonly #log: Logger;
   readonly #threads: Thread[] = [];
@@ -61,6 +64,7 @@ export class IngestWorkers {
 
   private constructor(options: IngestWorkersOptions) {
     this.#root = options.root;
+    this.#entry = options.entry ?? new URL('./ingest.worker.mjs', import.meta.url);
     this.#size = Math.max(1, options.threads ?? 2);
     this.#log = options.log;
   }
@@ -118,7 +122,7 @@ export class IngestWorkers {
   }
 
   #start(): Thread {
-    const worker = new Worker(new URL('./ingest.worker.mjs', import.meta.url), {
+    const worker = new Worker(this.#entry, {
       workerData: { root: this.#root },
       // Plain JavaScript: the parent's flags (its TypeScript loader, a profiler) stay out.
       execArgv: [],

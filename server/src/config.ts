@@ -34,8 +34,8 @@ const EnvSchema = z.object({
   /** Largest DICOM instance accepted by STOW-RS and C-STORE, in MiB. Default 256. */
   DICOM_MAX_INSTANCE_MB: positiveInt.default(256),
   /**
-   * Threads that check, hash and write arriving instances while the main thread handles the network and the database.
-   * Default 2.
+   * Threads that hash and write arriving instances while the main thread handles the network, parsing and the
+   * database. Default 2.
    */
   DICOM_INGEST_THREADS: positiveInt.max(16).default(2),
   /** A study is complete after this many seconds without a new instance. Default 10. */

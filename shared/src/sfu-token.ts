@@ -77,6 +77,19 @@ export function signSfuToken(
   ttlSeconds: number = SFU_TOKEN_DEFAULT_TTL_SECONDS,
   now: number = Date.now(),
 ): string {
+  return issueSfuToken(subject, secret, ttlSeconds, now).token;
+}
+
+/**
+ * `signSfuToken()`, with the claims signed: the token's id and expiry, for the audit entry and the answer, without
+ * reading the token back. Same parameters and defaults.
+ */
+export function issueSfuToken(
+  subject: SfuTokenSubject,
+  secret: string,
+  ttlSeconds: number = SFU_TOKEN_DEFAULT_TTL_SECONDS,
+  now: number = Date.now(),
+): { token: string; claims: SfuTokenClaims } {
   checkSecret(secret);
   if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > SFU_TOKEN_MAX_TTL_SECONDS) {
     throw new RangeError(`ttlSeconds must be a whole number from 1 to ${SFU_TOKEN_MAX_TTL_SECONDS}`);
@@ -90,7 +103,7 @@ export function signSfuToken(
     jti: randomBytes(16).toString('base64url'),
   });
   const payload = Buffer.from(JSON.stringify(claims), 'utf8').toString('base64url');
-  return `${payload}.${mac(payload, secret).toString('base64url')}`;
+  return { token: `${payload}.${mac(payload, secret).toString('base64url')}`, claims };
 }
 
 /**

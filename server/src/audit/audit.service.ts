@@ -116,6 +116,34 @@ export async function recordAudit(db: Db | Queryable, event: AuditEvent): Promis
   }
 }
 
+/** The record an audited action concerned: its kind, id and site. */
+export interface AuditedRecord {
+  type: string;
+  id: string;
+  siteId: string | null;
+}
+
+/** An entry for what a signed-in user did to one record, from the address `ip`. */
+export function recordUserAudit(
+  db: Db | Queryable,
+  user: { id: string },
+  ip: string | null,
+  action: string,
+  record: AuditedRecord,
+  details?: Record<string, unknown>,
+): Promise<void> {
+  return recordAudit(db, {
+    actorType: 'user',
+    actorId: user.id,
+    action,
+    resourceType: record.type,
+    resourceId: record.id,
+    siteId: record.siteId,
+    ip,
+    ...(details ? { details } : {}),
+  });
+}
+
 export interface AuditVerification {
   ok: boolean;
   entries: number;

@@ -14,7 +14,7 @@ import {
   type TransferPacketDto,
   type TransferRequest,
 } from '@telestroke/shared';
-import { recordAudit } from '../audit/audit.service';
+import { recordUserAudit } from '../audit/audit.service';
 import type { UserPrincipal } from '../auth/access';
 import type { Db, Queryable } from '../db/Db';
 import type { Logger } from '../logger';
@@ -343,16 +343,7 @@ export class CaseService {
     kase: CaseRow,
     details?: Record<string, unknown>,
   ): Promise<void> {
-    return recordAudit(q, {
-      actorType: 'user',
-      actorId: user.id,
-      action,
-      resourceType: 'stroke_case',
-      resourceId: kase.id,
-      siteId: kase.site_id,
-      ip,
-      ...(details ? { details } : {}),
-    });
+    return recordUserAudit(q, user, ip, action, { type: 'stroke_case', id: kase.id, siteId: kase.site_id }, details);
   }
 
   /**

@@ -9,15 +9,15 @@ import {
   type ServerEvent,
   type SiteDto,
 } from '@telestroke/shared';
-import { signSfuToken, SFU_TOKEN_DEFAULT_TTL_SECONDS, verifySfuToken } from '@telestroke/shared/sfu-token';
-import { recordAudit } from '../audit/audit.service';
+import { recordAudit, recordUserAudit } from '../audit/audit.service';
 import type { UserPrincipal } from '../auth/access';
 import type { ServerConfig } from '../config';
 import type { Db, Queryable } from '../db/Db';
 import type { Logger } from '../logger';
 import type { Audience, Notifier } from '../realtime/Notifier';
 import { findSiteByCode } from '../sites/site.repository';
-import { iceServersFor, type IceSettings } from './ice';
+import type { IceSettings } from './ice';
+import { roomJoin, tokenSecretOf } from './room-join';
 import {
   canSeeConsult,
   isHubNeurologist,
@@ -205,38 +205,19 @@ export class ConsultService {
    * each side is recorded; when both have joined, the call has begun (in_call).
    */
   async join({ user, ip }: Caller, id: string): Promise<JoinConsultDto> {
-    const { tokenSecret, sfuUrl, ice } = this.#video;
     const result = await this.#db.transaction(async (tx) => {
       const before = await this.#visible(tx, user, id, true);
       const side = participantSide(before, user.id);
       if (!side) throw NOT_PARTICIPANT();
-      if (!tokenSecret) {
-        throw new AppError('UNAVAILABLE', 'Video consults are not configured on this server (SFU_TOKEN_SECRET is unset)');
-      }
+      const secret = tokenSecretOf(this.#video);
       if (!JOINABLE.includes(before.status)) throw stateError(before.status, 'joined');
       const after = (await recordJoin(tx, id, side))!;
-      const now = Date.now();
-      const token = signSfuToken(
-        { consultId: id, userId: user.id, displayName: user.name, role: user.role },
-        tokenSecret,
-        this.#video.tokenTtlSeconds ?? SFU_TOKEN_DEFAULT_TTL_SECONDS,
-        now,
-      );
-      // Read back what was signed: the expiry answered is the token's own, and its id ties the audit entry to the
-      // SFU's logs of the connection.
-      const claims = verifySfuToken(token, tokenSecret, now);
+      const { join, claims } = roomJoin(this.#video, secret, user, id);
       await this.#audit(tx, user, ip, 'consult.join', after, { side, tokenId: claims.jti, expiresAt: claims.exp });
-      return { before, after, side, token, exp: claims.exp, now };
+      return { before, after, join };
     });
     if (result.after.status !== result.before.status) await this.#changed(user, ip, result.after);
-    return {
-      consultId: id,
-      sfuUrl,
-      token: result.token,
-      expiresAt: new Date(result.exp * 1000).toISOString(),
-      iceServers: iceServersFor(user.id, ice, result.now),
-      self: { userId: user.id, displayName: user.name, role: user.role },
-    };
+    return result.join;
   }
 
   /** Ends an accepted or running consult with its outcome; either participant may. */
@@ -344,16 +325,7 @@ export class ConsultService {
     row: ConsultRow,
     details?: Record<string, unknown>,
   ): Promise<void> {
-    return recordAudit(q, {
-      actorType: 'user',
-      actorId: user.id,
-      action,
-      resourceType: 'consult',
-      resourceId: row.id,
-      siteId: row.site_id,
-      ip,
-      ...(details ? { details } : {}),
-    });
+    return recordUserAudit(q, user, ip, action, { type: 'consult', id: row.id, siteId: row.site_id }, details);
   }
 
   /** Tells everyone who sees the consult that it changed; returns its DTO. */

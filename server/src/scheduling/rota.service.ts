@@ -9,7 +9,7 @@ import {
   type RotaShiftDto,
   type SiteDto,
 } from '@telestroke/shared';
-import { recordAudit } from '../audit/audit.service';
+import { recordUserAudit } from '../audit/audit.service';
 import { canSeeSite, type UserPrincipal } from '../auth/access';
 import { PG_EXCLUSION_VIOLATION, pgErrorCode, type Db, type Queryable } from '../db/Db';
 import { findSiteByCode } from '../sites/site.repository';
@@ -125,15 +125,8 @@ export class RotaService implements OnCallLookup {
           [hub!.id, input.duty, startsAt, endsAt, input.primaryId, input.backupId ?? null, user.id],
         );
         const shift = rows[0]!;
-        await recordAudit(tx, {
-          actorType: 'user',
-          actorId: user.id,
-          action: 'rota.shift.create',
-          resourceType: 'rota_shift',
-          resourceId: shift.id,
-          siteId: hub!.id,
-          ip,
-          details: { duty: input.duty },
+        await recordUserAudit(tx, user, ip, 'rota.shift.create', { type: 'rota_shift', id: shift.id, siteId: hub!.id }, {
+          duty: input.duty,
         });
         return shiftDto(shift);
       });
@@ -151,7 +144,7 @@ export class RotaService implements OnCallLookup {
     if (!hubId || !canSeeSite(user, hubId)) throw new AppError('NOT_FOUND', 'Shift not found');
     await this.#db.transaction(async (tx) => {
       await tx.query('DELETE FROM rota_shifts WHERE id = $1', [id]);
-      await recordAudit(tx, { actorType: 'user', actorId: user.id, action: 'rota.shift.delete', resourceType: 'rota_shift', resourceId: id, siteId: hubId, ip });
+      await recordUserAudit(tx, user, ip, 'rota.shift.delete', { type: 'rota_shift', id, siteId: hubId });
     });
   }
 

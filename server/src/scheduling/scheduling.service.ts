@@ -15,11 +15,10 @@ import {
   type RescheduleBookingRequest,
   type SpecialistDto,
 } from '@telestroke/shared';
-import { signSfuToken, SFU_TOKEN_DEFAULT_TTL_SECONDS, verifySfuToken } from '@telestroke/shared/sfu-token';
-import { recordAudit } from '../audit/audit.service';
+import { recordAudit, recordUserAudit } from '../audit/audit.service';
 import { canSeeSite, type UserPrincipal } from '../auth/access';
 import type { VideoSettings } from '../consult/consult.service';
-import { iceServersFor } from '../consult/ice';
+import { roomJoin, tokenSecretOf } from '../consult/room-join';
 import { PG_EXCLUSION_VIOLATION, pgErrorCode, type Db, type Queryable } from '../db/Db';
 import type { Logger } from '../logger';
 import { findSiteByCode } from '../sites/site.repository';
@@ -120,7 +119,7 @@ export class SchedulingService {
     try {
       return await this.#db.transaction(async (tx) => {
         const slot = await insertSlot(tx, { specialistId: specialist.id, weekday: input.weekday, startMinute, endMinute, createdBy: user.id });
-        await this.#audit(tx, user, ip, 'availability.slot.create', 'availability_slot', slot.id, null, { specialistId: specialist.id });
+        await recordUserAudit(tx, user, ip, 'availability.slot.create', { type: 'availability_slot', id: slot.id, siteId: null }, { specialistId: specialist.id });
         return slot;
       });
     } catch (err) {
@@ -136,7 +135,7 @@ export class SchedulingService {
     if (!owner || !(await this.#mayManage(user, owner))) throw new AppError('NOT_FOUND', 'Slot not found');
     await this.#db.transaction(async (tx) => {
       await deleteSlot(tx, id);
-      await this.#audit(tx, user, ip, 'availability.slot.delete', 'availability_slot', id, null, { specialistId: owner });
+      await recordUserAudit(tx, user, ip, 'availability.slot.delete', { type: 'availability_slot', id: id, siteId: null }, { specialistId: owner });
     });
   }
 
@@ -155,7 +154,7 @@ export class SchedulingService {
           note: input.note || null,
           createdBy: user.id,
         });
-        await this.#audit(tx, user, ip, 'availability.exception.create', 'availability_exception', e.id, null, {
+        await recordUserAudit(tx, user, ip, 'availability.exception.create', { type: 'availability_exception', id: e.id, siteId: null }, {
           specialistId: specialist.id,
           kind: e.kind,
         });
@@ -174,7 +173,7 @@ export class SchedulingService {
     if (!owner || !(await this.#mayManage(user, owner))) throw new AppError('NOT_FOUND', 'Exception not found');
     await this.#db.transaction(async (tx) => {
       await deleteException(tx, id);
-      await this.#audit(tx, user, ip, 'availability.exception.delete', 'availability_exception', id, null, { specialistId: owner });
+      await recordUserAudit(tx, user, ip, 'availability.exception.delete', { type: 'availability_exception', id: id, siteId: null }, { specialistId: owner });
     });
   }
 
@@ -323,10 +322,7 @@ export class SchedulingService {
     if (!isBookingParticipant(user, row)) {
       throw new AppError('FORBIDDEN', "Only the booking's specialist and requesting ward doctor can join its room");
     }
-    const { tokenSecret, sfuUrl, ice } = this.#video;
-    if (!tokenSecret) {
-      throw new AppError('UNAVAILABLE', 'Video consults are not configured on this server (SFU_TOKEN_SECRET is unset)');
-    }
+    const secret = tokenSecretOf(this.#video);
     if (row.status !== 'booked') throw bookingStateError(row, 'joined');
     const now = this.#now();
     const opensAt = new Date(row.starts_at.getTime() - BOOKING_JOIN_OPENS_MINUTES * 60_000);
@@ -340,23 +336,9 @@ export class SchedulingService {
       );
     }
     // The token's own clock is the real one: the SFU checks its expiry against the real time.
-    const issuedAt = Date.now();
-    const token = signSfuToken(
-      { consultId: id, userId: user.id, displayName: user.name, role: user.role },
-      tokenSecret,
-      this.#video.tokenTtlSeconds ?? SFU_TOKEN_DEFAULT_TTL_SECONDS,
-      issuedAt,
-    );
-    const claims = verifySfuToken(token, tokenSecret, issuedAt);
+    const { join, claims } = roomJoin(this.#video, secret, user, id, Date.now());
     await this.#auditBooking(this.#db, user, ip, 'booking.join', row, { tokenId: claims.jti, expiresAt: claims.exp });
-    return {
-      consultId: id,
-      sfuUrl,
-      token,
-      expiresAt: new Date(claims.exp * 1000).toISOString(),
-      iceServers: iceServersFor(user.id, ice, issuedAt),
-      self: { userId: user.id, displayName: user.name, role: user.role },
-    };
+    return join;
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -423,29 +405,7 @@ export class SchedulingService {
     return person !== null && isSpecialistInScope(user, person);
   }
 
-  #audit(
-    q: Queryable,
-    user: UserPrincipal,
-    ip: string | null,
-    action: string,
-    resourceType: string,
-    resourceId: string,
-    siteId: string | null,
-    details?: Record<string, unknown>,
-  ): Promise<void> {
-    return recordAudit(q, {
-      actorType: 'user',
-      actorId: user.id,
-      action,
-      resourceType,
-      resourceId,
-      siteId,
-      ip,
-      ...(details ? { details } : {}),
-    });
-  }
-
   #auditBooking(q: Queryable, user: UserPrincipal, ip: string | null, action: string, row: BookingRow, details?: Record<string, unknown>) {
-    return this.#audit(q, user, ip, action, 'booking', row.id, row.site_id, details);
+    return recordUserAudit(q, user, ip, action, { type: 'booking', id: row.id, siteId: row.site_id }, details);
   }
 }

@@ -10,7 +10,7 @@ import {
   type PrepareOrderRequest,
   type ThrombolysisOrderDto,
 } from '@telestroke/shared';
-import { recordAudit } from '../audit/audit.service';
+import { recordUserAudit } from '../audit/audit.service';
 import { canSeeSite } from '../auth/access';
 import { pgErrorCode, PG_UNIQUE_VIOLATION, type Db, type Queryable } from '../db/Db';
 import type { Logger } from '../logger';
@@ -159,16 +159,8 @@ export class ThrombolysisService {
     orderId: string,
     details: Record<string, unknown> = {},
   ): Promise<void> {
-    return recordAudit(q, {
-      actorType: 'user',
-      actorId: caller.user.id,
-      action,
-      resourceType: 'thrombolysis_order',
-      resourceId: orderId,
-      siteId: scope.siteId,
-      ip: caller.ip,
-      details: { caseId: scope.caseId, ...details },
-    });
+    const order = { type: 'thrombolysis_order', id: orderId, siteId: scope.siteId };
+    return recordUserAudit(q, caller.user, caller.ip, action, order, { caseId: scope.caseId, ...details });
   }
 
   /** A nudge with ids only: whoever sees the case refetches the record (an audited read). */

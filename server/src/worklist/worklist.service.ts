@@ -13,7 +13,7 @@ import {
   type WorklistAlertReason,
   type WorklistQuery,
 } from '@telestroke/shared';
-import { recordAudit } from '../audit/audit.service';
+import { recordAudit, recordUserAudit } from '../audit/audit.service';
 import type { UserPrincipal } from '../auth/access';
 import type { Db, Queryable } from '../db/Db';
 import type { Logger } from '../logger';
@@ -374,16 +374,7 @@ export class WorklistService {
   }
 
   #audit(q: Queryable, user: UserPrincipal, ip: string | null, action: string, row: ReadRequestRow, details?: Record<string, unknown>) {
-    return recordAudit(q, {
-      actorType: 'user',
-      actorId: user.id,
-      action,
-      resourceType: 'read_request',
-      resourceId: row.id,
-      siteId: row.site_id,
-      ip,
-      ...(details ? { details } : {}),
-    });
+    return recordUserAudit(q, user, ip, action, { type: 'read_request', id: row.id, siteId: row.site_id }, details);
   }
 
   async #systemAudit(q: Queryable, action: string, requestId: string, details?: Record<string, unknown>, siteId?: string) {

@@ -135,7 +135,7 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteS
     ...metricsRoutes({ db: deps.db }),
     ...caseRoutes({
       db: deps.db,
-      cases: new CaseService({ db: deps.db, notifier: deps.notifier, log, thrombolysisOrders: listOrders }),
+      cases: new CaseService({ db: deps.db, notifier: deps.notifier, thrombolysisOrders: listOrders }),
     }),
   ];
   const openapi = buildOpenApi(routes, '0.1.0');

@@ -1,5 +1,4 @@
-import type { BookingDto } from '@telestroke/shared';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback } from 'react';
 import { useLocalMedia } from '../consult/useLocalMedia';
 import { MediaToggles, RoomAudio, RoomStage, RoomStatus, useRoomConnection, useRoomSnapshot } from '../consult/useRoom';
 import { useI18n } from '../i18n/I18nProvider';
@@ -7,6 +6,7 @@ import { LOCALES } from '../i18n/messages';
 import { hrefFor, navigate } from '../router';
 import { Banner } from '../ui/Banner';
 import { useDocumentTitle } from '../ui/useDocumentTitle';
+import { useResource } from '../ui/useResource';
 import { getBooking, joinBooking } from './api';
 import './scheduling.css';
 import { formatParisTime } from './time';
@@ -19,12 +19,8 @@ export function BookingRoomPage({ id }: { id: string }) {
   const { t, lang } = useI18n();
   useDocumentTitle(t('room.title'));
   const media = useLocalMedia();
-  const [booking, setBooking] = useState<BookingDto | null>(null);
-  useEffect(() => {
-    const controller = new AbortController();
-    getBooking(id, controller.signal).then(setBooking, () => undefined);
-    return () => controller.abort();
-  }, [id]);
+  const loaded = useResource((signal) => getBooking(id, signal), [id]);
+  const booking = loaded.status === 'ready' ? loaded.data : null;
 
   const requestJoin = useCallback(() => joinBooking(id), [id]);
   const { connection, retry } = useRoomConnection<'notOpen'>({

@@ -13,7 +13,7 @@ import { listWorklist, reportPdfHref } from './api';
 import { ClaimControls } from './ClaimControls';
 import { EscalatedBadge, PriorityBadge, SlaCountdown, StatusBadge } from './RequestBadges';
 import { Thumbnail } from './Thumbnail';
-import { useSites } from './useSites';
+import { useSites } from '../ui/useSites';
 import { compareRequests, modalityOptions, upsertRequest, type WorklistFilters } from './worklist';
 import './worklist.css';
 

@@ -21,6 +21,7 @@ import { findSiteById, siteOfRecord } from '../sites/site.repository';
 import { findCaseSiteId } from './case.repository';
 import type { CaseService } from './case.service';
 import { callerOf } from '../http/caller';
+import { sendPdf } from '../pdf/pdf';
 
 /** Clocks of the sites' devices may run a little ahead of ours. */
 const CLOCK_SKEW_MS = 2 * 60_000;
@@ -200,16 +201,7 @@ export function caseRoutes(deps: { db: Db; cases: CaseService }): RouteSpec<any,
       status: 200,
       errors: ['NOT_FOUND'],
       handler: async (i) => {
-        const { pdf, filename } = await cases.summaryPdf(callerOf(i.principal, i.ip), i.params.id, i.query.lang);
-        i.res
-          .status(200)
-          .set({
-            'Content-Type': 'application/pdf',
-            'Content-Length': String(pdf.length),
-            'Content-Disposition': `inline; filename="${filename}"`,
-            'Cache-Control': 'no-store',
-          })
-          .end(pdf);
+        sendPdf(i.res, await cases.summaryPdf(callerOf(i.principal, i.ip), i.params.id, i.query.lang));
       },
     }),
   ];

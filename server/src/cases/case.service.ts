@@ -17,7 +17,6 @@ import {
 import { recordUserAudit } from '../audit/audit.service';
 import type { UserPrincipal } from '../auth/access';
 import type { Db, Queryable } from '../db/Db';
-import type { Logger } from '../logger';
 import type { Audience, Notifier } from '../realtime/Notifier';
 import { canSeeConsult, isHubNeurologist, participantAudience, participantSide, viewerAudience } from '../consult/consult.policy';
 import { consultDto, findConsult, type ConsultRow } from '../consult/consult.repository';
@@ -50,8 +49,6 @@ import { renderCaseSummaryPdf, type CaseSummaryLang } from './case.pdf';
 export interface CaseServiceOptions {
   db: Db;
   notifier: Notifier;
-  /** Where a failed audit of a pushed event is reported. Default: nowhere. */
-  log?: Logger;
   /**
    * The case's thrombolysis orders, oldest first (server/src/thrombolysis owns them; app.ts passes its listOrders).
    * Default: none.
@@ -77,13 +74,11 @@ interface Visible {
 export class CaseService {
   readonly #db: Db;
   readonly #notifier: Notifier;
-  readonly #log: Logger | undefined;
   readonly #orders: NonNullable<CaseServiceOptions['thrombolysisOrders']>;
 
   constructor(options: CaseServiceOptions) {
     this.#db = options.db;
     this.#notifier = options.notifier;
-    this.#log = options.log?.child({ component: 'cases' });
     this.#orders = options.thrombolysisOrders ?? (async () => []);
   }
 
@@ -358,12 +353,11 @@ export class CaseService {
     to: Audience,
     details: Record<string, unknown> = {},
   ): Promise<void> {
-    const recipients = this.#notifier.publish(event, to);
-    if (recipients.length === 0) return;
-    try {
-      await this.#audit(this.#db, user, ip, 'case.notify', v.kase, { event: event.type, recipients, ...details });
-    } catch (err) {
-      this.#log?.error({ err, caseId: v.kase.id, event: event.type }, 'could not audit a pushed case event');
-    }
+    await this.#notifier.publishAudited(
+      event,
+      to,
+      (recipients) => this.#audit(this.#db, user, ip, 'case.notify', v.kase, { event: event.type, recipients, ...details }),
+      { caseId: v.kase.id },
+    );
   }
 }

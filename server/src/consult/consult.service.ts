@@ -347,12 +347,11 @@ export class ConsultService {
     to: Audience,
     details: Record<string, unknown> = {},
   ): Promise<void> {
-    const recipients = this.#notifier.publish(event, to);
-    if (recipients.length === 0) return;
-    try {
-      await this.#audit(this.#db, user, ip, 'consult.notify', row, { event: event.type, recipients, ...details });
-    } catch (err) {
-      this.#log?.error({ err, consultId: row.id, event: event.type }, 'could not audit a pushed consult event');
-    }
+    await this.#notifier.publishAudited(
+      event,
+      to,
+      (recipients) => this.#audit(this.#db, user, ip, 'consult.notify', row, { event: event.type, recipients, ...details }),
+      { consultId: row.id },
+    );
   }
 }

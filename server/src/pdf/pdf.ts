@@ -1,3 +1,4 @@
+import type { Response } from 'express';
 import PDFDocument from 'pdfkit';
 
 /** The languages of the printable documents; French is the default everywhere. */
@@ -69,4 +70,17 @@ export function openPdf(options: { title: string; lang: PdfLang; compress?: bool
     doc.moveDown(0.3);
   };
   return { doc, done, left, width, field, heading };
+}
+
+/** Answers a made PDF to be shown in the browser, never cached: it holds patient data. */
+export function sendPdf(res: Response, { pdf, filename }: { pdf: Buffer; filename: string }): void {
+  res
+    .status(200)
+    .set({
+      'Content-Type': 'application/pdf',
+      'Content-Length': String(pdf.length),
+      'Content-Disposition': `inline; filename="${filename}"`,
+      'Cache-Control': 'no-store',
+    })
+    .end(pdf);
 }

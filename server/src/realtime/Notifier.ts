@@ -50,4 +50,24 @@ export class Notifier {
     }
     return [...reached];
   }
+
+  /**
+   * `publish()`, then `audit(recipients)` when anyone received the event: an event carries its record's data, so
+   * delivering it is a read. The change it announces is committed already, so a failed audit is logged, with
+   * `context` (ids only), and never undoes nor fails it.
+   */
+  async publishAudited(
+    event: ServerEvent,
+    to: Audience,
+    audit: (recipients: string[]) => Promise<void>,
+    context: Record<string, string>,
+  ): Promise<void> {
+    const recipients = this.publish(event, to);
+    if (recipients.length === 0) return;
+    try {
+      await audit(recipients);
+    } catch (err) {
+      this.#log?.error({ err, event: event.type, ...context }, 'could not audit a pushed event');
+    }
+  }
 }

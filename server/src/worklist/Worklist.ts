@@ -47,7 +47,6 @@ export class Worklist {
       notifier,
       onCall: options.onCall ?? new HubStaffOnCall(db),
       slaMinutes: config.WORKLIST_SLA_MINUTES,
-      log,
     });
     const timer = await WorklistTimer.create({
       service,

@@ -17,6 +17,7 @@ import { siteOfRecord } from '../sites/site.repository';
 import { findReadRequestSiteId } from './worklist.repository';
 import type { WorklistService } from './worklist.service';
 import { callerOf } from '../http/caller';
+import { sendPdf } from '../pdf/pdf';
 
 export const ReadRequestParamsSchema = z.object({ id: z.uuid() }).strict();
 export const ReportPdfQuerySchema = z.object({ lang: z.enum(['fr', 'en']).default('fr') }).strict();
@@ -137,16 +138,7 @@ export function worklistRoutes(deps: { db: Db; worklist: WorklistService }): Rou
       status: 200,
       errors: ['NOT_FOUND', 'READ_STATE'],
       handler: async (i) => {
-        const { pdf, filename } = await worklist.pdf(callerOf(i.principal, i.ip), i.params.id, i.query.lang);
-        i.res
-          .status(200)
-          .set({
-            'Content-Type': 'application/pdf',
-            'Content-Length': String(pdf.length),
-            'Content-Disposition': `inline; filename="${filename}"`,
-            'Cache-Control': 'no-store',
-          })
-          .end(pdf);
+        sendPdf(i.res, await worklist.pdf(callerOf(i.principal, i.ip), i.params.id, i.query.lang));
       },
     }),
   ];

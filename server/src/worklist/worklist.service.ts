@@ -16,7 +16,6 @@ import {
 import { recordAudit, recordUserAudit } from '../audit/audit.service';
 import type { UserPrincipal } from '../auth/access';
 import type { Db, Queryable } from '../db/Db';
-import type { Logger } from '../logger';
 import type { Audience, Notifier } from '../realtime/Notifier';
 import type { OnCallDirectory } from './oncall';
 import { renderReportPdf, type ReportLang } from './report.pdf';
@@ -55,7 +54,6 @@ export interface WorklistServiceOptions {
   onCall: OnCallDirectory;
   /** Minutes from the first image to the SLA due time (WORKLIST_SLA_MINUTES). */
   slaMinutes: number;
-  log?: Logger;
 }
 
 /** Shortest gap between two pushes of a request while its images arrive: the row's counts need no more. */
@@ -85,7 +83,6 @@ export class WorklistService {
   readonly #notifier: Notifier;
   readonly #onCall: OnCallDirectory;
   readonly #slaMinutes: number;
-  readonly #log: Logger | undefined;
   readonly #lastArrivalPush = new Map<string, number>();
 
   constructor(options: WorklistServiceOptions) {
@@ -93,7 +90,6 @@ export class WorklistService {
     this.#notifier = options.notifier;
     this.#onCall = options.onCall;
     this.#slaMinutes = options.slaMinutes;
-    this.#log = options.log?.child({ component: 'worklist' });
   }
 
   // --- Arrival events --------------------------------------------------------------------------------------------------
@@ -364,13 +360,13 @@ export class WorklistService {
    * change it announces is committed already, so a failure here is logged and never undoes nor fails it.
    */
   async #push(row: ReadRequestRow, event: ServerEvent, to: Audience, details: Record<string, unknown> = {}): Promise<void> {
-    const recipients = this.#notifier.publish(event, to);
-    if (recipients.length === 0) return;
-    try {
-      await this.#systemAudit(this.#db, 'worklist.notify', row.id, { event: event.type, recipients, ...details }, row.site_id);
-    } catch (err) {
-      this.#log?.error({ err, requestId: row.id, event: event.type }, 'could not audit a pushed worklist event');
-    }
+    await this.#notifier.publishAudited(
+      event,
+      to,
+      (recipients) =>
+        this.#systemAudit(this.#db, 'worklist.notify', row.id, { event: event.type, recipients, ...details }, row.site_id),
+      { requestId: row.id },
+    );
   }
 
   #audit(q: Queryable, user: UserPrincipal, ip: string | null, action: string, row: ReadRequestRow, details?: Record<string, unknown>) {

@@ -16,7 +16,7 @@ const run = (file, args, env = process.env) => execFileSync(file, args, { cwd: r
 
 // The packages the suite's real peers come from: PostgreSQL, the browser, the compose file's validator,
 // the DICOM peers (dcmtk, Orthanc with its DICOMweb plugin), pydicom's corpus of odd but valid files, and
-// ffmpeg, which feeds real RTP into the SFU.
+// ffmpeg, which feeds real RTP into the SFU, and fincore (util-linux-extra), which shows what the page cache holds.
 const DEBIAN_PACKAGES = [
   'postgresql',
   'chromium',
@@ -26,6 +26,7 @@ const DEBIAN_PACKAGES = [
   'orthanc-dicomweb',
   'python3-pydicom',
   'ffmpeg',
+  'util-linux-extra',
 ];
 
 let pg;

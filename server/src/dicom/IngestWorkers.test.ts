@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { statfsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,7 +26,79 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
+/** tmpfs lives in the page cache: direct I/O, which it takes since Linux 6.6, cannot keep files out of it. */
+const TMPFS_MAGIC = 0x01021994;
+
+/** The bytes of `file` the page cache holds, by util-linux's fincore. */
+function cachedBytes(file: string): number {
+  return Number(execFileSync('fincore', ['--bytes', '--noheadings', '--output', 'RES', file], { encoding: 'utf8' }).trim());
+}
+
+/** Sizes around the direct writes' 4 KiB block and 2 MiB chunk. */
+const AWKWARD_SIZES = [1, 4095, 4096, 4097, 2 * 2 ** 20 - 1, 2 * 2 ** 20, 2 * 2 ** 20 + 1, 5 * 2 ** 20 + 123];
+
+/** Writes one instance of each awkward size under the study `study`, settled, and says where each went. */
+async function writeAwkwardSizes(workers: IngestWorkers, study: string): Promise<{ written: string; original: Buffer }[]> {
+  const files = [];
+  for (const [i, size] of AWKWARD_SIZES.entries()) {
+    const original = instanceBytes(size, i);
+    const target = { dir: `${study}/${study}.1`, sopInstanceUid: `${study}.1.${i}`, datasetOffset: 0 };
+    const result = await workers.write(Buffer.from(original), target, true);
+    expect(result.kind).toBe('written');
+    if (result.kind !== 'written') continue;
+    workers.settle(result.tmp);
+    files.push({ written: path.join(root, result.relativePath), original });
+  }
+  // Settled, so that no trace is left for the tests that count them.
+  await expect.poll(async () => (await readdir(path.join(root, '.tmp'))).filter((n) => n.startsWith(study)), { timeout: 5000 }).toEqual([]);
+  return files;
+}
+
 describe('IngestWorkers', () => {
+  it('write() stores exactly the bytes given at sizes around the block and chunk, without copying them to the page cache', async () => {
+    const workers = await IngestWorkers.create({ root, log });
+    try {
+      const files = await writeAwkwardSizes(workers, '1.2.4');
+      const inMemory = statfsSync(root).type === TMPFS_MAGIC;
+      for (const { written, original } of files) {
+        // Direct I/O leaves at most the last page, where the zero padding was cut off.
+        if (!inMemory) expect(cachedBytes(written)).toBeLessThanOrEqual(4096);
+        expect((await readFile(written)).equals(original)).toBe(true);
+      }
+    } finally {
+      await workers.close();
+    }
+  });
+
+  it('write() on a file system that refuses direct I/O writes through the page cache, the same bytes', async () => {
+    // This kernel's file systems all take O_DIRECT, tmpfs included, so the thread's openSync() is made to refuse it
+    // as older tmpfs and some FUSE file systems do, with EINVAL.
+    const entry = path.join(root, 'no-direct-io.mjs');
+    const real = new URL('./ingest.worker.mjs', import.meta.url).href;
+    await writeFile(
+      entry,
+      `import fs from 'node:fs';
+       import { syncBuiltinESMExports } from 'node:module';
+       const open = fs.openSync;
+       fs.openSync = (file, flags, mode) => {
+         if (typeof flags === 'number' && flags & fs.constants.O_DIRECT) throw Object.assign(new Error('refused'), { code: 'EINVAL' });
+         return open(file, flags, mode);
+       };
+       syncBuiltinESMExports();
+       await import(${JSON.stringify(real)});`,
+    );
+    const workers = await IngestWorkers.create({ root, log, entry: new URL(`file://${entry}`) });
+    try {
+      for (const { written, original } of await writeAwkwardSizes(workers, '1.2.5')) {
+        // Through the page cache: all of the file's pages are there.
+        expect(cachedBytes(written)).toBe(Math.ceil(original.length / 4096) * 4096);
+        expect((await readFile(written)).equals(original)).toBe(true);
+      }
+    } finally {
+      await workers.close();
+    }
+  });
+
   it('write() with handOver moves the memory to the thread without a copy and writes the file, its trace kept until settle()', async () => {
     const workers = await IngestWorkers.create({ root, log });
     try {

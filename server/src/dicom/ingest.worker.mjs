@@ -2,7 +2,19 @@
 // Node's own modules only, so that a thread costs a few MB: the server's TypeScript, and its loader, stay out.
 // The messages are typed in IngestWorkers.ts (`IngestThreadRequest`, `IngestThreadReply`).
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fdatasyncSync, fsyncSync, linkSync, mkdirSync, openSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fdatasyncSync,
+  fsyncSync,
+  ftruncateSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  rmSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 
@@ -12,6 +24,18 @@ const tmpDir = path.join(root, '.tmp');
 const knownDirs = new Set();
 let queue = [];
 let scheduled = false;
+
+/** A direct write's length and offset are whole blocks: 4 KiB suits disks with 512-byte and with 4 KiB sectors. */
+const BLOCK = 4096;
+/** 2 MiB: a CT slice is written in one call, larger instances in chunks. */
+const DIRECT_CHUNK = 2 * 1024 * 1024;
+/**
+ * Direct I/O writes a file from this buffer to the disk without copying it into the page cache: that copy, into pages
+ * the kernel must find first, was the largest cost of storing an instance. It wants memory aligned on the disk's
+ * blocks, which Node's buffers are not; a WebAssembly memory is, being mapped in whole pages. Undefined once the file
+ * system has refused direct I/O, as tmpfs before Linux 6.6 and some FUSE file systems do.
+ */
+let staging = Buffer.from(new WebAssembly.Memory({ initial: DIRECT_CHUNK / 65536 }).buffer);
 
 parentPort.on('message', (request) => {
   queue.push(request);
@@ -63,13 +87,7 @@ function write(request) {
   const dir = path.dirname(target);
   ensureDir(dir);
   const tmp = path.join(tmpDir, `${relativePath.split(path.sep).join('+')}~${randomBytes(6).toString('hex')}`);
-  const fd = openSync(tmp, 'wx');
-  try {
-    for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
-    fdatasyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  writeFlushed(tmp, bytes);
   let created = true;
   try {
     linkSync(tmp, target);
@@ -81,6 +99,50 @@ function write(request) {
     created = false;
   }
   return { kind: 'written', sha256, relativePath, tmp, created, dir };
+}
+
+const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
+
+/** Creates `file` with `bytes` and flushes it: by direct I/O unless the file system refuses it, which is remembered. */
+function writeFlushed(file, bytes) {
+  if (staging) {
+    try {
+      return writeDirect(file, bytes);
+    } catch (err) {
+      if (err.code !== 'EINVAL') throw err;
+      staging = undefined;
+      rmSync(file, { force: true });
+    }
+  }
+  const fd = openSync(file, CREATE);
+  try {
+    for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
+    fdatasyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Writes `bytes` through the aligned buffer, in whole blocks, the last one padded with zeros; the padding is then cut
+ * off, so that the file holds exactly the bytes received.
+ */
+function writeDirect(file, bytes) {
+  const fd = openSync(file, CREATE | constants.O_DIRECT);
+  try {
+    for (let at = 0; at < bytes.length; ) {
+      const n = Math.min(DIRECT_CHUNK, bytes.length - at);
+      bytes.copy(staging, 0, at, at + n);
+      const whole = Math.ceil(n / BLOCK) * BLOCK;
+      staging.fill(0, n, whole);
+      for (let done = 0; done < whole; ) done += writeSync(fd, staging, done, whole - done, at + done);
+      at += n;
+    }
+    if (bytes.length % BLOCK) ftruncateSync(fd, bytes.length);
+    fdatasyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function failure(err) {

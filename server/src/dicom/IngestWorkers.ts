@@ -47,11 +47,12 @@ interface Thread {
 }
 
 /**
- * The threads that do the heavy part of storing an instance: hashing it, and writing and flushing its file, with one
- * thread hop where the asynchronous file API takes one per system call. The main thread keeps the network, the
- * parsing and the database, so that a study arriving by STOW-RS or C-STORE keeps both cores busy. Threads start on
- * first use or at `warmUp()` (a test server that stores nothing starts none); a thread that dies fails its instances
- * as "out of resources" and is replaced on the next one. `close()` is idempotent.
+ * The threads that do the heavy part of storing an instance: hashing it, and writing and flushing its file (by direct
+ * I/O, past the page cache, where the file system allows it), with one thread hop where the asynchronous file API
+ * takes one per system call. The main thread keeps the network, the parsing and the database, so that a study
+ * arriving by STOW-RS or C-STORE keeps both cores busy. Threads start on first use or at `warmUp()` (a test server
+ * that stores nothing starts none); a thread that dies fails its instances as "out of resources" and is replaced on
+ * the next one. `close()` is idempotent.
  */
 export class IngestWorkers {
   readonly #root: string;

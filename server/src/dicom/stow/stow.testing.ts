@@ -112,7 +112,7 @@ export function postStow(
     (async () => {
       for await (const piece of pieces as AsyncIterable<Buffer>) {
         if (req.destroyed) return;
-        if (!req.write(piece)) await new Promise<void>((r) => req.once('drain', r).once('close', r));
+        if (!req.write(piece)) await drainedOrClosed(req);
       }
       req.end();
     })().catch((err) => req.destroy(err as Error));
@@ -316,4 +316,17 @@ export async function createGatewayToken(db: Queryable, siteCode: string): Promi
     [siteCode, createHash('sha256').update(token).digest('hex')],
   );
   return token;
+}
+
+/** Waits for the request to take more, or to end; whichever comes first also takes the other listener away. */
+function drainedOrClosed(req: http.ClientRequest): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      req.off('drain', done);
+      req.off('close', done);
+      resolve();
+    };
+    req.once('drain', done);
+    req.once('close', done);
+  });
 }

@@ -6,7 +6,7 @@ import type { Logger } from '../logger';
 import type { Notifier } from '../realtime/Notifier';
 import { HubStaffOnCall, type OnCallDirectory } from './oncall';
 import { WorklistService } from './worklist.service';
-import { WorklistTimer } from './WorklistTimer';
+import { DeadlineTimer } from '../system/DeadlineTimer';
 
 export interface WorklistOptions {
   config: Pick<ServerConfig, 'WORKLIST_SLA_MINUTES' | 'WORKLIST_ESCALATE_MINUTES' | 'WORKLIST_CHECK_SECONDS' | 'STUDY_QUIET_SECONDS'>;
@@ -25,14 +25,14 @@ export interface WorklistOptions {
  */
 export class Worklist {
   readonly service: WorklistService;
-  readonly timer: WorklistTimer;
+  readonly timer: DeadlineTimer;
   readonly #unsubscribe: () => void;
   readonly #log: Logger;
   /** Each study's events are handled in order, one after the other; different studies in parallel. */
   readonly #queues = new Map<string, Promise<void>>();
   #closing: Promise<void> | undefined;
 
-  private constructor(service: WorklistService, timer: WorklistTimer, bus: EventBus, log: Logger) {
+  private constructor(service: WorklistService, timer: DeadlineTimer, bus: EventBus, log: Logger) {
     this.service = service;
     this.timer = timer;
     this.#log = log;
@@ -48,11 +48,11 @@ export class Worklist {
       onCall: options.onCall ?? new HubStaffOnCall(db),
       slaMinutes: config.WORKLIST_SLA_MINUTES,
     });
-    const timer = await WorklistTimer.create({
-      service,
-      escalateMinutes: config.WORKLIST_ESCALATE_MINUTES,
-      // Twice the quiet period: the arrival tracker completes a live study first.
-      quietMs: config.STUDY_QUIET_SECONDS * 2000,
+    // Twice the quiet period: the arrival tracker completes a live study first.
+    const quietMs = config.STUDY_QUIET_SECONDS * 2000;
+    const timer = await DeadlineTimer.create({
+      name: 'worklist',
+      check: (now) => service.checkDeadlines(now, config.WORKLIST_ESCALATE_MINUTES, quietMs),
       intervalMs: config.WORKLIST_CHECK_SECONDS * 1000,
       log,
     });

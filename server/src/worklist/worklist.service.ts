@@ -119,7 +119,7 @@ export class WorklistService {
     }
   }
 
-  // --- Deadlines (called by the WorklistTimer) -------------------------------------------------------------------------
+  // --- Deadlines (called by the worklist's DeadlineTimer) --------------------------------------------------------------
 
   /**
    * One pass of the timer at `now`: creates the requests whose arrival event was lost, makes ready the ones whose

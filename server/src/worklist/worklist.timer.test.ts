@@ -4,9 +4,9 @@ import type { UserPrincipal } from '../auth/access';
 import { Notifier } from '../realtime/Notifier';
 import { findSiteByCode, siteAccessOf } from '../sites/site.repository';
 import { DEMO, startTestServer, type ApiClient, type TestServer } from '../testing';
+import { DeadlineTimer } from '../system/DeadlineTimer';
 import { HubStaffOnCall, type OnCallDirectory } from './oncall';
 import { WorklistService } from './worklist.service';
-import { WorklistTimer } from './WorklistTimer';
 import { addUser, createGatewayToken, login, requestOfStudy, stowStudy, strokeFindings } from './worklist.testing';
 
 /**
@@ -60,7 +60,12 @@ async function freshRequest(): Promise<{ id: string; firstImageAt: number }> {
 
 /** One timer pass at `minutes` after `from`. */
 async function passAt(from: number, minutes: number): Promise<void> {
-  const timer = await WorklistTimer.create({ service, escalateMinutes: 5, quietMs: 600, intervalMs: 0, clock: () => new Date(from + minutes * 60_000) });
+  const timer = await DeadlineTimer.create({
+    name: 'worklist',
+    check: (now) => service.checkDeadlines(now, 5, 600),
+    intervalMs: 0,
+    clock: () => new Date(from + minutes * 60_000),
+  });
   await timer.tick();
   await timer.close();
 }
@@ -150,27 +155,5 @@ describe('catch-up of lost arrival events', () => {
     expect(again.rows).toHaveLength(1);
     expect(again.rows[0]!.status).toBe('ready');
     expect(alertsAbout(again.rows[0]!.id, 'new')).toEqual([ids.neuro]);
-  });
-});
-
-describe('WorklistTimer', () => {
-  it('create() with an interval runs passes by itself until close(), which is idempotent', async () => {
-    let passes = 0;
-    const timer = await WorklistTimer.create({
-      service,
-      escalateMinutes: 5,
-      quietMs: 600,
-      intervalMs: 20,
-      clock: () => {
-        passes += 1;
-        return new Date();
-      },
-    });
-    while (passes < 3) await new Promise((r) => setTimeout(r, 10));
-    await timer.close();
-    await timer.close();
-    const after = passes;
-    await new Promise((r) => setTimeout(r, 100));
-    expect(passes).toBe(after);
   });
 });

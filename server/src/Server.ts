@@ -8,6 +8,7 @@ import { createApp } from './app';
 import { Imaging } from './dicom/Imaging';
 import { CStoreScp } from './dicom/scp/CStoreScp';
 import { AuthService } from './auth/auth.service';
+import { ConsultService, videoSettingsOf } from './consult/consult.service';
 import type { ServerConfig } from './config';
 import type { Db } from './db/Db';
 import { migrate } from './db/migrate';
@@ -16,6 +17,7 @@ import type { Logger } from './logger';
 import { Notifier } from './realtime/Notifier';
 import { WsHub } from './realtime/WsHub';
 import { seedDemo, type DemoCredential } from './seed/demo.seed';
+import { DeadlineTimer } from './system/DeadlineTimer';
 import { BookingReminders } from './scheduling/reminders';
 import { RotaService } from './scheduling/rota.service';
 import { HubStaffOnCall, RotaOrHubStaff } from './worklist/oncall';
@@ -38,6 +40,8 @@ export class Server extends EventEmitter {
   #reminders: BookingReminders | undefined;
   /** The urgent-read worklist, fed by the arrival events; set by create(). */
   #worklist: Worklist | undefined;
+  /** Escalates the urgent consults nobody accepts in time; set by create(). */
+  #consultDeadlines: DeadlineTimer | undefined;
   #closing: Promise<void> | undefined;
 
   private constructor(
@@ -65,6 +69,7 @@ export class Server extends EventEmitter {
     const db = options.db ?? (await openDb({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR }));
     let imaging: Imaging | undefined;
     let worklist: Worklist | undefined;
+    let consultDeadlines: DeadlineTimer | undefined;
     let scp: CStoreScp | undefined;
     let httpServer: http.Server | undefined;
     try {
@@ -84,15 +89,29 @@ export class Server extends EventEmitter {
       };
       // Services publish through the notifier from the start; the hub it delivers to needs the HTTP server.
       const notifier = new Notifier(log);
+      const rota = new RotaService({ db });
       worklist = await Worklist.create({
         config,
         db,
         log,
         bus: imaging.bus,
         notifier,
-        onCall: new RotaOrHubStaff(new RotaService({ db }), new HubStaffOnCall(db)),
+        onCall: new RotaOrHubStaff(rota, new HubStaffOnCall(db)),
       });
-      const { app } = createApp({ config, db, log, auth, imaging, notifier, worklist: worklist.service, ready });
+      const consults = new ConsultService({
+        db,
+        notifier,
+        video: videoSettingsOf(config),
+        log,
+        onCall: (hubId, at) => rota.onCall(hubId, 'urgent_consult', at),
+      });
+      consultDeadlines = await DeadlineTimer.create({
+        name: 'consults',
+        check: (now) => consults.checkDeadlines(now, config.CONSULT_ESCALATE_MINUTES),
+        intervalMs: config.WORKLIST_CHECK_SECONDS * 1000,
+        log,
+      });
+      const { app } = createApp({ config, db, log, auth, imaging, notifier, worklist: worklist.service, consults, ready });
       httpServer = http.createServer(app);
       // Slow clients must not hold sockets forever; large DICOM uploads keep the socket busy, not idle.
       httpServer.headersTimeout = 30_000;
@@ -114,12 +133,14 @@ export class Server extends EventEmitter {
       const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
       const server = new Server(db, imaging, scp, httpServer, ws, `http://${host}:${port}`, demo);
       server.#worklist = worklist;
+      server.#consultDeadlines = consultDeadlines;
       server.#reminders = new BookingReminders({ db, notifier, log });
       server.#reminders.start();
       return server;
     } catch (err) {
       await scp?.close();
       httpServer?.close();
+      await consultDeadlines?.close();
       await worklist?.close();
       await imaging?.close();
       if (!options.db) await db.close();
@@ -139,6 +160,7 @@ export class Server extends EventEmitter {
       await this.#ws.close();
       this.#http.closeAllConnections();
       await new Promise<void>((resolve) => this.#http.close(() => resolve()));
+      await this.#consultDeadlines?.close();
       await this.#worklist?.close();
       await this.imaging.close();
       await this.db.close();

@@ -18,7 +18,7 @@ import { schedulingRoutes } from './scheduling/scheduling.routes';
 import { SchedulingService } from './scheduling/scheduling.service';
 import { RotaService } from './scheduling/rota.service';
 import { IcsFeedService } from './scheduling/ics.service';
-import { ConsultService, videoSettingsOf } from './consult/consult.service';
+import { videoSettingsOf, type ConsultService } from './consult/consult.service';
 import type { Db } from './db/Db';
 import type { Imaging } from './dicom/Imaging';
 import { imagingRoutes } from './dicom/imaging.routes';
@@ -47,6 +47,8 @@ export interface AppDeps {
   notifier: Notifier;
   /** The urgent-read worklist, fed by the imaging arrival events (server/src/worklist/Worklist.ts). */
   worklist: WorklistService;
+  /** The consults, whose unanswered requests the server's deadline timer escalates. */
+  consults: ConsultService;
   /** Answers whether the database and the storage are ready, for /healthz. */
   ready: () => Promise<boolean>;
 }
@@ -116,13 +118,7 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteS
     ...imagingRoutes({ db: deps.db, imaging: deps.imaging }),
     ...consultRoutes({
       db: deps.db,
-      consults: new ConsultService({
-        db: deps.db,
-        notifier: deps.notifier,
-        video: videoSettingsOf(config),
-        log,
-        onCall: (hubId, at) => rota.onCall(hubId, 'urgent_consult', at),
-      }),
+      consults: deps.consults,
     }),
     ...schedulingRoutes({
       db: deps.db,

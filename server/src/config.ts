@@ -44,8 +44,16 @@ const EnvSchema = z.object({
   WORKLIST_SLA_MINUTES: z.coerce.number().positive().max(1440).default(15),
   /** A read request still unclaimed this many minutes after its first image goes to the backup on-call. Default 5. */
   WORKLIST_ESCALATE_MINUTES: z.coerce.number().positive().max(1440).default(5),
-  /** How often the worklist looks for requests to escalate and SLA breaches, in seconds. Default 5. */
+  /**
+   * How often the worklist looks for requests to escalate and SLA breaches, and the consults for unanswered urgent
+   * requests, in seconds. Default 5.
+   */
   WORKLIST_CHECK_SECONDS: z.coerce.number().positive().max(300).default(5),
+  /**
+   * An urgent consult nobody has accepted this many minutes after its request alerts the backup on call, or every
+   * neurologist of the hub without one, and tells the ward doctor so. Default 3: the ward doctor waits at the bedside.
+   */
+  CONSULT_ESCALATE_MINUTES: z.coerce.number().positive().max(60).default(3),
   /** Sessions end after this many minutes without a request. Default 30. */
   SESSION_IDLE_MINUTES: positiveInt.default(30),
   /** Failed logins in a row before an account is locked. Default 5. */

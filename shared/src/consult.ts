@@ -63,6 +63,8 @@ export const ConsultDtoSchema = z.object({
   acceptedBy: PersonRefSchema.nullable(),
   requestedAt: z.string(),
   acceptedAt: z.string().nullable(),
+  /** When nobody had accepted an urgent consult in time and the backup on call was alerted; null until then. */
+  escalatedAt: z.string().nullable(),
   joinedAt: z.string().nullable(),
   endedAt: z.string().nullable(),
   outcome: ConsultOutcomeSchema.nullable(),

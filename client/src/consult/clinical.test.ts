@@ -115,6 +115,7 @@ function consult(over: Partial<ConsultDto>): ConsultDto {
     acceptedBy: null,
     requestedAt: '2026-03-01T09:30:00Z',
     acceptedAt: null,
+    escalatedAt: null,
     joinedAt: null,
     endedAt: null,
     outcome: null,

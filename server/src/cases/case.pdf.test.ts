@@ -44,6 +44,7 @@ const record: CaseRecordDto = {
     acceptedBy: person('Dr Neuro'),
     requestedAt: at,
     acceptedAt: at,
+    escalatedAt: null,
     joinedAt: at,
     endedAt: at,
     outcome: 'thrombolysis',

@@ -23,6 +23,7 @@ export interface ConsultRow {
   accepted_by_name: string | null;
   requested_at: Date;
   accepted_at: Date | null;
+  escalated_at: Date | null;
   requester_joined_at: Date | null;
   accepter_joined_at: Date | null;
   joined_at: Date | null;
@@ -35,7 +36,7 @@ const SELECT_FROM = (c: string) => `
   SELECT c.id, c.kind, c.status, c.site_id, c.hub_id, s.code AS site_code, h.code AS hub_code, c.patient_ref,
          c.age_years, c.sex, c.weight_kg, c.last_known_well_at, c.reason, c.study_instance_uid,
          c.requested_by, ru.name AS requested_by_name, c.accepted_by, au.name AS accepted_by_name,
-         c.requested_at, c.accepted_at, c.requester_joined_at, c.accepter_joined_at, c.joined_at, c.ended_at, c.outcome
+         c.requested_at, c.accepted_at, c.escalated_at, c.requester_joined_at, c.accepter_joined_at, c.joined_at, c.ended_at, c.outcome
     FROM ${c} c
     JOIN sites s ON s.id = c.site_id
     JOIN sites h ON h.id = c.hub_id
@@ -62,6 +63,7 @@ export function consultDto(r: ConsultRow): ConsultDto {
     acceptedBy: r.accepted_by ? { id: r.accepted_by, name: r.accepted_by_name ?? '' } : null,
     requestedAt: r.requested_at.toISOString(),
     acceptedAt: iso(r.accepted_at),
+    escalatedAt: iso(r.escalated_at),
     joinedAt: iso(r.joined_at),
     endedAt: iso(r.ended_at),
     outcome: r.outcome,
@@ -188,6 +190,23 @@ export async function cancelConsult(q: Queryable, id: string, userId: string): P
     [id, userId],
   );
   return rows[0] ?? null;
+}
+
+/**
+ * Marks as escalated, once, the urgent consults still waiting for a neurologist `minutes` after their request, as of
+ * `now`. Returns them.
+ */
+export async function escalateWaiting(q: Queryable, now: Date, minutes: number): Promise<ConsultRow[]> {
+  const { rows } = await q.query<ConsultRow>(
+    `WITH c AS (
+       UPDATE consults SET escalated_at = $1
+        WHERE kind = 'urgent' AND status = 'requested' AND escalated_at IS NULL
+          AND requested_at <= $1::timestamptz - make_interval(secs => $2::double precision * 60)
+        RETURNING *)
+     ${SELECT_FROM('c')}`,
+    [now, minutes],
+  );
+  return rows;
 }
 
 /** Whether a study with this UID was received for this site. */

@@ -51,6 +51,7 @@ describe('consult lifecycle', () => {
       requestedBy: { id: wardId },
       acceptedBy: null,
       acceptedAt: null,
+      escalatedAt: null,
       joinedAt: null,
       endedAt: null,
       outcome: null,

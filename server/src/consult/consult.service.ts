@@ -31,6 +31,7 @@ import {
   cancelConsult,
   consultDto,
   endConsult,
+  escalateWaiting,
   findConsult,
   insertConsult,
   insertMessage,
@@ -76,10 +77,10 @@ export interface ConsultServiceOptions {
   /** Where a failed audit of a pushed event is reported. Default: nowhere. */
   log?: Logger;
   /**
-   * The hub's on-call neurologists now, from the rota (user ids). Default, and when it fails or names nobody: every
-   * neurologist of the hub is alerted.
+   * The hub's on-call neurologists at a time, from the rota (user ids): the primaries are alerted of a new consult, the
+   * backups too when it escalates. Default, and when it fails or names nobody: every neurologist of the hub.
    */
-  onCall?: (hubId: string, at: Date) => Promise<{ primary: string[] }>;
+  onCall?: (hubId: string, at: Date) => Promise<{ primary: string[]; backup: string[] }>;
 }
 
 export interface ListConsultsFilter {
@@ -272,17 +273,45 @@ export class ConsultService {
     return message;
   }
 
+  /**
+   * One pass of the deadline timer at `now`: each urgent consult that nobody has accepted `escalateMinutes` after its
+   * request is escalated, once. Its alert goes out again, to the rota's primaries and backups, or to every neurologist
+   * of the hub when the rota names no backup. Everyone else who sees the consult, the requesting ward doctor among
+   * them, sees that it was escalated.
+   */
+  async checkDeadlines(now: Date, escalateMinutes: number): Promise<void> {
+    const rows = await this.#db.transaction(async (tx) => {
+      const escalated = await escalateWaiting(tx, now, escalateMinutes);
+      for (const row of escalated) await this.#audit(tx, null, null, 'consult.escalate', row, { afterMinutes: escalateMinutes });
+      return escalated;
+    });
+    for (const row of rows) {
+      const consult = consultDto(row);
+      const { primary, backup } = await this.#onCallAt(row.hub_id, now);
+      const alerted = onCallAudience(row, backup.length > 0 ? [...primary, ...backup] : []);
+      const viewers = viewerAudience(row);
+      const others: Audience = (u) => viewers(u) && !alerted(u);
+      await this.#announce(null, null, row, { type: 'consult.requested', consult }, alerted, { escalated: true });
+      await this.#announce(null, null, row, { type: 'consult.updated', consult }, others, { escalated: true });
+    }
+  }
+
   // ---------------------------------------------------------------------------------------------------------------
 
   /** The rota's primaries on call now; none (everyone of the hub is alerted) when there is no rota or it fails. */
   async #onCallIds(hubId: string): Promise<string[]> {
-    if (!this.#onCall) return [];
+    return (await this.#onCallAt(hubId, new Date())).primary;
+  }
+
+  /** The rota's shift at `at`; nobody (everyone of the hub is alerted) when there is no rota or it fails. */
+  async #onCallAt(hubId: string, at: Date): Promise<{ primary: string[]; backup: string[] }> {
+    if (!this.#onCall) return { primary: [], backup: [] };
     try {
-      return (await this.#onCall(hubId, new Date())).primary;
+      return await this.#onCall(hubId, at);
     } catch (err) {
       // An urgent alert must go out: to the whole hub rather than to nobody.
       this.#log?.error({ err, hubId }, 'could not read the on-call rota: alerting every neurologist of the hub');
-      return [];
+      return { primary: [], backup: [] };
     }
   }
 
@@ -317,15 +346,26 @@ export class ConsultService {
     ]);
   }
 
+  /** Audits an action on the consult, by `user`, or by the deadline timer when null. */
   #audit(
     q: Db | Queryable,
-    user: UserPrincipal,
+    user: UserPrincipal | null,
     ip: string | null,
     action: string,
     row: ConsultRow,
     details?: Record<string, unknown>,
   ): Promise<void> {
-    return recordUserAudit(q, user, ip, action, { type: 'consult', id: row.id, siteId: row.site_id }, details);
+    const resource = { type: 'consult', id: row.id, siteId: row.site_id };
+    if (user) return recordUserAudit(q, user, ip, action, resource, details);
+    return recordAudit(q, {
+      actorType: 'system',
+      actorId: 'consult-deadlines',
+      action,
+      resourceType: resource.type,
+      resourceId: resource.id,
+      siteId: resource.siteId,
+      ...(details ? { details } : {}),
+    });
   }
 
   /** Tells everyone who sees the consult that it changed; returns its DTO. */
@@ -336,11 +376,12 @@ export class ConsultService {
   }
 
   /**
-   * Pushes an event and audits who received it: an event carries the consult's data, so delivering it is a read.
+   * Pushes an event and audits who received it, as sent by `user`, or by the deadline timer when null: an event carries
+   * the consult's data, so delivering it is a read.
    * The change it announces is committed already, so a failure here is logged and never undoes nor fails it.
    */
   async #announce(
-    user: UserPrincipal,
+    user: UserPrincipal | null,
     ip: string | null,
     row: ConsultRow,
     event: ServerEvent,

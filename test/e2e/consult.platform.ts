@@ -65,6 +65,8 @@ export async function startConsultPlatform(options: { rtcMinPort: number; rtcMax
     server = await startTestServer({
       SFU_TOKEN_SECRET: SFU_SECRET,
       SFU_PUBLIC_URL: `ws://127.0.0.1:${sfuPort}/ws`,
+      // Deadline passes every half second, so that an escalation shows without a wait.
+      WORKLIST_CHECK_SECONDS: '0.5',
     });
   } catch (err) {
     await relay?.close();

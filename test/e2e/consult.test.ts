@@ -77,6 +77,14 @@ describe('urgent video consult in the browser', () => {
     expect(await banner.textContent()).toMatch(/Mâcon|MACON/);
     await neuro.page.screenshot({ path: path.join(SHOTS, 'alert-and-list.png') });
 
+    // Nobody answers in time: the request is made older than CONSULT_ESCALATE_MINUTES (3), and the server's own
+    // deadline timer escalates it. The ward doctor is told, the neurologist's alert comes back as still unanswered.
+    await platform.server.server.db.query(`UPDATE consults SET requested_at = requested_at - interval '4 minutes' WHERE id = $1`, [consultId]);
+    await ward.page.getByTestId('consult-escalated').waitFor({ timeout: 10_000 });
+    expect(await ward.page.getByTestId('consult-escalated').textContent()).toMatch(/Toujours sans réponse .*élargie à l’astreinte de secours/);
+    await expect.poll(() => banner.textContent()).toMatch(/toujours sans réponse/);
+    await ward.page.screenshot({ path: path.join(SHOTS, 'waiting-escalated.png') });
+
     const item = neuro.page.locator(`[data-testid="consult-item"][data-consult-id="${consultId}"]`);
     await item.getByTestId('consult-accept').click();
     await neuro.page.waitForURL(`**/#/consults/${consultId}`);

@@ -36,7 +36,7 @@ export function ConsultAlerts({ me }: { me: MeDto }) {
       playAlertTone();
       const elapsed = formatElapsed(minutesSince(c.lastKnownWellAt, Date.now()));
       showNotification(
-        t('alert.title'),
+        t(c.escalatedAt ? 'alert.titleEscalated' : 'alert.title'),
         t('alert.body', {
           site: siteNames.get(c.siteCode) ?? c.siteCode,
           age: c.ageYears,
@@ -59,7 +59,7 @@ export function ConsultAlerts({ me }: { me: MeDto }) {
         return (
           <div key={c.id} className="alert-banner" data-testid="alert-banner" data-consult-id={c.id}>
             <div className="alert-text">
-              <strong>{t('alert.title')}</strong>
+              <strong>{t(c.escalatedAt ? 'alert.titleEscalated' : 'alert.title')}</strong>
               <span>
                 {t('alert.body', {
                   site: siteNames.get(c.siteCode) ?? c.siteCode,

@@ -129,6 +129,11 @@ export function ConsultPage({ me, id }: { me: MeDto; id: string }) {
           <span className="muted">
             {t('consult.requestedBy', { name: consult.requestedBy.name, at: formatDateTime(consult.requestedAt) })}
           </span>
+          {consult.status === 'requested' && consult.escalatedAt && (
+            <span className="consult-escalated" data-testid="consult-escalated">
+              {t('consult.escalated', { at: formatDateTime(consult.escalatedAt) })}
+            </span>
+          )}
         </div>
         <div className="actions">
           {canJoin && (

@@ -201,6 +201,7 @@ export const en: Messages = {
   'consult.status.ended': 'Ended',
   'consult.status.cancelled': 'Cancelled',
   'consult.waiting': 'Waiting for a neurologist… The on-call neurologists have been alerted.',
+  'consult.escalated': 'Still unanswered at {at}: the alert went out again, widened to the backup on call.',
   'consult.acceptedBy': 'Accepted by {name}',
   'consult.takenBy': 'Taken by {name}',
   'consult.takenUnknown': 'Another neurologist has already taken this request.',
@@ -218,6 +219,7 @@ export const en: Messages = {
   'consult.outcome.other': 'Other',
 
   'alert.title': 'New urgent consult request',
+  'alert.titleEscalated': 'Urgent consult request still unanswered',
   'alert.body': '{site} · {age} y, {sex} · last known well {elapsed} ago',
   'alert.open': 'View the request',
   'alert.dismiss': 'Hide',

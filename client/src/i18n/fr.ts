@@ -204,6 +204,7 @@ export const fr = {
   'consult.status.ended': 'Terminé',
   'consult.status.cancelled': 'Annulé',
   'consult.waiting': 'En attente d’un neurologue… Les neurologues de garde ont été alertés.',
+  'consult.escalated': 'Toujours sans réponse à {at} : l’alerte a été relancée, élargie à l’astreinte de secours.',
   'consult.acceptedBy': 'Accepté par {name}',
   'consult.takenBy': 'Pris par {name}',
   'consult.takenUnknown': 'Un autre neurologue a déjà pris cette demande.',
@@ -221,6 +222,7 @@ export const fr = {
   'consult.outcome.other': 'Autre',
 
   'alert.title': 'Nouvelle demande d’avis urgent',
+  'alert.titleEscalated': 'Demande d’avis urgent toujours sans réponse',
   'alert.body': '{site} · {age} ans, {sex} · vu normal il y a {elapsed}',
   'alert.open': 'Voir la demande',
   'alert.dismiss': 'Masquer',

@@ -1,8 +1,6 @@
-import type { ConsultDto, Role, ServerEvent } from '@telestroke/shared';
+import type { ConsultDto, ServerEvent } from '@telestroke/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { UserPrincipal } from '../auth/access';
-import { Notifier } from '../realtime/Notifier';
-import { siteAccessOf } from '../sites/site.repository';
+import { capturingNotifier, type Received } from '../realtime/notifier.testing';
 import { DEMO, startTestServer, type ApiClient, type TestServer } from '../testing';
 import { acceptedConsult, addUser, auditOf, login, startConsult } from './consult.testing';
 import { ConsultService, videoSettingsOf } from './consult.service';
@@ -16,24 +14,10 @@ let t: TestServer;
 let ward: ApiClient;
 let neuro: ApiClient;
 const ids: Record<'neuro' | 'neuro2' | 'backup' | 'wardMacon' | 'wardNevers', string> = {} as never;
-const principals: UserPrincipal[] = [];
-const received: { to: string; event: ServerEvent }[] = [];
+let received: Received[] = [];
 /** The rota's answer; null: the rota has no shift now. */
 let shift: { primary: string[]; backup: string[] } | null = null;
 let service: ConsultService;
-
-async function principal(id: string, role: Role): Promise<UserPrincipal> {
-  return {
-    kind: 'user',
-    id,
-    email: `${id}@x.invalid`,
-    name: id,
-    role,
-    totpEnabled: false,
-    sites: await siteAccessOf(t.server.db, id, role),
-    session: { idHash: '', csrfHash: '' },
-  };
-}
 
 beforeAll(async () => {
   t = await startTestServer();
@@ -44,20 +28,12 @@ beforeAll(async () => {
   ids.neuro = (await neuro.get('/api/me')).body.user.id;
   ids.wardMacon = (await ward.get('/api/me')).body.user.id;
   ids.wardNevers = (await (await login(t, DEMO.wardNevers)).get('/api/me')).body.user.id;
-  for (const [key, role] of [['neuro', 'neurologist'], ['neuro2', 'neurologist'], ['backup', 'neurologist'], ['wardMacon', 'ward_doctor'], ['wardNevers', 'ward_doctor']] as const) {
-    principals.push(await principal(ids[key], role));
-  }
-  const notifier = new Notifier();
-  notifier.attach({
-    publish: (event, to) => {
-      const reached = principals.filter((p) => to(p)).map((p) => p.id);
-      for (const id of reached) received.push({ to: id, event });
-      return reached;
-    },
-  });
+  const users = [['neuro', 'neurologist'], ['neuro2', 'neurologist'], ['backup', 'neurologist'], ['wardMacon', 'ward_doctor'], ['wardNevers', 'ward_doctor']] as const;
+  const captured = await capturingNotifier(t.server.db, users.map(([key, role]) => ({ id: ids[key], role })));
+  received = captured.received;
   service = new ConsultService({
     db: t.server.db,
-    notifier,
+    notifier: captured.notifier,
     video: videoSettingsOf(t.config),
     onCall: async () => shift ?? { primary: [], backup: [] },
   });

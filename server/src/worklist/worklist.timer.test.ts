@@ -1,8 +1,7 @@
-import type { ReadRequestDto, Role, ServerEvent } from '@telestroke/shared';
+import type { ReadRequestDto } from '@telestroke/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { UserPrincipal } from '../auth/access';
-import { Notifier } from '../realtime/Notifier';
-import { findSiteByCode, siteAccessOf } from '../sites/site.repository';
+import { capturingNotifier, type Received } from '../realtime/notifier.testing';
+import { findSiteByCode } from '../sites/site.repository';
 import { DEMO, startTestServer, type ApiClient, type TestServer } from '../testing';
 import { DeadlineTimer } from '../system/DeadlineTimer';
 import { HubStaffOnCall, type OnCallDirectory } from './oncall';
@@ -17,13 +16,8 @@ let t: TestServer;
 let token: string;
 let neuro: ApiClient;
 const ids: Record<'neuro' | 'backup' | 'radiologist' | 'wardMacon' | 'wardNevers', string> = {} as never;
-const principals: UserPrincipal[] = [];
-const received: { to: string; event: ServerEvent }[] = [];
+let received: Received[] = [];
 let service: WorklistService;
-
-async function principal(id: string, role: Role): Promise<UserPrincipal> {
-  return { kind: 'user', id, email: `${id}@x.invalid`, name: id, role, totpEnabled: false, sites: await siteAccessOf(t.server.db, id, role), session: { idHash: '', csrfHash: '' } };
-}
 
 /** The rota of these tests: the demo neurologist on call, a second neurologist as backup. */
 const rota: OnCallDirectory = { onCall: async () => ({ primary: [ids.neuro], backup: [ids.backup] }) };
@@ -36,18 +30,15 @@ beforeAll(async () => {
   for (const [key, email] of [['neuro', DEMO.neurologist], ['radiologist', DEMO.radiologist], ['wardMacon', DEMO.wardMacon], ['wardNevers', DEMO.wardNevers]] as const) {
     ids[key] = (await (await login(t, email)).get('/api/me')).body.user.id;
   }
-  for (const [id, role] of [[ids.neuro, 'neurologist'], [ids.backup, 'neurologist'], [ids.radiologist, 'radiologist'], [ids.wardMacon, 'ward_doctor'], [ids.wardNevers, 'ward_doctor']] as const) {
-    principals.push(await principal(id, role));
-  }
-  const notifier = new Notifier();
-  notifier.attach({
-    publish: (event, to) => {
-      const reached = principals.filter((p) => to(p)).map((p) => p.id);
-      for (const id of reached) received.push({ to: id, event });
-      return reached;
-    },
-  });
-  service = new WorklistService({ db: t.server.db, notifier, onCall: rota, slaMinutes: 15 });
+  const captured = await capturingNotifier(t.server.db, [
+    { id: ids.neuro, role: 'neurologist' },
+    { id: ids.backup, role: 'neurologist' },
+    { id: ids.radiologist, role: 'radiologist' },
+    { id: ids.wardMacon, role: 'ward_doctor' },
+    { id: ids.wardNevers, role: 'ward_doctor' },
+  ]);
+  received = captured.received;
+  service = new WorklistService({ db: t.server.db, notifier: captured.notifier, onCall: rota, slaMinutes: 15 });
 });
 afterAll(() => t?.close());
 

@@ -36,7 +36,8 @@ const SELECT_FROM = (c: string) => `
   SELECT c.id, c.kind, c.status, c.site_id, c.hub_id, s.code AS site_code, h.code AS hub_code, c.patient_ref,
          c.age_years, c.sex, c.weight_kg, c.last_known_well_at, c.reason, c.study_instance_uid,
          c.requested_by, ru.name AS requested_by_name, c.accepted_by, au.name AS accepted_by_name,
-         c.requested_at, c.accepted_at, c.escalated_at, c.requester_joined_at, c.accepter_joined_at, c.joined_at, c.ended_at, c.outcome
+         c.requested_at, c.accepted_at, c.escalated_at, c.requester_joined_at, c.accepter_joined_at, c.joined_at,
+         c.ended_at, c.outcome
     FROM ${c} c
     JOIN sites s ON s.id = c.site_id
     JOIN sites h ON h.id = c.hub_id

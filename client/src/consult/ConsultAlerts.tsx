@@ -28,21 +28,27 @@ export function ConsultAlerts({ me }: { me: MeDto }) {
     };
   }, []);
 
+  /** The alert's two lines, the same in the banner and in the system notification. */
+  const alertText = (c: ConsultDto) => ({
+    title: t(c.escalatedAt ? 'alert.titleEscalated' : 'alert.title'),
+    body: t('alert.body', {
+      site: siteNames.get(c.siteCode) ?? c.siteCode,
+      age: c.ageYears,
+      sex: t(`consult.sex.${c.sex}`),
+      elapsed: formatElapsed(minutesSince(c.lastKnownWellAt, Date.now())) ?? '?',
+    }),
+  });
+
   useServerEvents((event) => {
     if (me.user.role !== 'neurologist') return;
     if (event.type === 'consult.requested') {
       const c = event.consult;
       setAlerts((list) => [c, ...list.filter((a) => a.id !== c.id)]);
       playAlertTone();
-      const elapsed = formatElapsed(minutesSince(c.lastKnownWellAt, Date.now()));
+      const { title, body } = alertText(c);
       showNotification(
-        t(c.escalatedAt ? 'alert.titleEscalated' : 'alert.title'),
-        t('alert.body', {
-          site: siteNames.get(c.siteCode) ?? c.siteCode,
-          age: c.ageYears,
-          sex: t(`consult.sex.${c.sex}`),
-          elapsed: elapsed ?? '?',
-        }),
+        title,
+        body,
         `consult-${c.id}`,
         () => navigate({ name: 'consult', id: c.id }),
       );
@@ -55,19 +61,12 @@ export function ConsultAlerts({ me }: { me: MeDto }) {
   return (
     <div className="alert-stack" role="alert" aria-live="assertive">
       {alerts.map((c) => {
-        const elapsed = formatElapsed(minutesSince(c.lastKnownWellAt, Date.now()));
+        const { title, body } = alertText(c);
         return (
           <div key={c.id} className="alert-banner" data-testid="alert-banner" data-consult-id={c.id}>
             <div className="alert-text">
-              <strong>{t(c.escalatedAt ? 'alert.titleEscalated' : 'alert.title')}</strong>
-              <span>
-                {t('alert.body', {
-                  site: siteNames.get(c.siteCode) ?? c.siteCode,
-                  age: c.ageYears,
-                  sex: t(`consult.sex.${c.sex}`),
-                  elapsed: elapsed ?? '?',
-                })}
-              </span>
+              <strong>{title}</strong>
+              <span>{body}</span>
               <span className="alert-reason">{c.reason}</span>
             </div>
             <div className="alert-actions">

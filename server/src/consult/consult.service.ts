@@ -147,7 +147,7 @@ export class ConsultService {
       return created;
     });
     const consult = consultDto(row);
-    const alerted = onCallAudience(row, await this.#onCallIds(row.hub_id));
+    const alerted = onCallAudience(row, (await this.#onCallAt(row.hub_id, new Date())).primary);
     const viewers = viewerAudience(row);
     await this.#announce(user, ip, row, { type: 'consult.requested', consult }, alerted);
     await this.#announce(user, ip, row, { type: 'consult.updated', consult }, (u) => viewers(u) && !alerted(u));
@@ -297,11 +297,6 @@ export class ConsultService {
   }
 
   // ---------------------------------------------------------------------------------------------------------------
-
-  /** The rota's primaries on call now; none (everyone of the hub is alerted) when there is no rota or it fails. */
-  async #onCallIds(hubId: string): Promise<string[]> {
-    return (await this.#onCallAt(hubId, new Date())).primary;
-  }
 
   /** The rota's shift at `at`; nobody (everyone of the hub is alerted) when there is no rota or it fails. */
   async #onCallAt(hubId: string, at: Date): Promise<{ primary: string[]; backup: string[] }> {

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../logger';
-import { IngestWorkers } from './IngestWorkers';
+import { IngestWorkers, type IngestWorkersOptions } from './IngestWorkers';
 
 let root: string;
 const log = createLogger('silent');
@@ -54,10 +54,27 @@ async function writeAwkwardSizes(workers: IngestWorkers, study: string): Promise
   return files;
 }
 
+/** Runs `use` with fresh workers, closed afterwards whatever happens. */
+async function withWorkers(options: Partial<IngestWorkersOptions>, use: (workers: IngestWorkers) => Promise<void>): Promise<void> {
+  const workers = await IngestWorkers.create({ root, log, ...options });
+  try {
+    await use(workers);
+  } finally {
+    await workers.close();
+  }
+}
+
+/** A thread script that runs `prelude`, then the real ingest.worker.mjs: to make a thread fail as it would not here. */
+async function wrappedWorker(name: string, prelude: string): Promise<URL> {
+  const entry = path.join(root, `${name}.mjs`);
+  const real = new URL('./ingest.worker.mjs', import.meta.url).href;
+  await writeFile(entry, `${prelude}\nawait import(${JSON.stringify(real)});\n`);
+  return new URL(`file://${entry}`);
+}
+
 describe('IngestWorkers', () => {
   it('write() stores exactly the bytes given at sizes around the block and chunk, without copying them to the page cache', async () => {
-    const workers = await IngestWorkers.create({ root, log });
-    try {
+    await withWorkers({}, async (workers) => {
       const files = await writeAwkwardSizes(workers, '1.2.4');
       const inMemory = statfsSync(root).type === TMPFS_MAGIC;
       for (const { written, original } of files) {
@@ -65,18 +82,14 @@ describe('IngestWorkers', () => {
         if (!inMemory) expect(cachedBytes(written)).toBeLessThanOrEqual(4096);
         expect((await readFile(written)).equals(original)).toBe(true);
       }
-    } finally {
-      await workers.close();
-    }
+    });
   });
 
   it('write() on a file system that refuses direct I/O writes through the page cache, the same bytes', async () => {
     // This kernel's file systems all take O_DIRECT, tmpfs included, so the thread's openSync() is made to refuse it
     // as older tmpfs and some FUSE file systems do, with EINVAL.
-    const entry = path.join(root, 'no-direct-io.mjs');
-    const real = new URL('./ingest.worker.mjs', import.meta.url).href;
-    await writeFile(
-      entry,
+    const entry = await wrappedWorker(
+      'no-direct-io',
       `import fs from 'node:fs';
        import { syncBuiltinESMExports } from 'node:module';
        const open = fs.openSync;
@@ -84,24 +97,19 @@ describe('IngestWorkers', () => {
          if (typeof flags === 'number' && flags & fs.constants.O_DIRECT) throw Object.assign(new Error('refused'), { code: 'EINVAL' });
          return open(file, flags, mode);
        };
-       syncBuiltinESMExports();
-       await import(${JSON.stringify(real)});`,
+       syncBuiltinESMExports();`,
     );
-    const workers = await IngestWorkers.create({ root, log, entry: new URL(`file://${entry}`) });
-    try {
+    await withWorkers({ entry }, async (workers) => {
       for (const { written, original } of await writeAwkwardSizes(workers, '1.2.5')) {
         // Through the page cache: all of the file's pages are there.
         expect(cachedBytes(written)).toBe(Math.ceil(original.length / 4096) * 4096);
         expect((await readFile(written)).equals(original)).toBe(true);
       }
-    } finally {
-      await workers.close();
-    }
+    });
   });
 
   it('write() with handOver moves the memory to the thread without a copy and writes the file, its trace kept until settle()', async () => {
-    const workers = await IngestWorkers.create({ root, log });
-    try {
+    await withWorkers({}, async (workers) => {
       const original = instanceBytes(300_000, 1);
       const bytes = Buffer.from(original);
       const result = await workers.write(bytes, { dir: '1.2.3/1.2.3.4', sopInstanceUid: '1.2.3.4.5', datasetOffset: 200 }, true);
@@ -116,14 +124,11 @@ describe('IngestWorkers', () => {
       expect(await readdir(path.join(root, '.tmp'))).toEqual([path.basename(result.tmp)]);
       workers.settle(result.tmp);
       await expect.poll(() => readdir(path.join(root, '.tmp')), { timeout: 5000 }).toEqual([]);
-    } finally {
-      await workers.close();
-    }
+    });
   });
 
   it('write() without handOver copies: the caller keeps its bytes, and the same content again is not created twice', async () => {
-    const workers = await IngestWorkers.create({ root, log });
-    try {
+    await withWorkers({}, async (workers) => {
       const bytes = instanceBytes(100_000, 2);
       const target = { dir: '1.2.3/1.2.3.6', sopInstanceUid: '1.2.3.6.7', datasetOffset: 0 };
       const first = await workers.write(bytes, target, false);
@@ -132,22 +137,17 @@ describe('IngestWorkers', () => {
       const second = await workers.write(bytes, target, false);
       expect(first.kind === 'written' && first.created).toBe(true);
       expect(second.kind === 'written' && !second.created).toBe(true);
-    } finally {
-      await workers.close();
-    }
+    });
   });
 
   it('write() that cannot create its directory fails with the error code and leaves nothing behind', async () => {
-    const workers = await IngestWorkers.create({ root, log });
-    try {
+    await withWorkers({}, async (workers) => {
       // A file where the study's directory should be.
       await writeFile(path.join(root, '9.9.9'), 'not a directory');
       const result = await workers.write(instanceBytes(1000, 3), { dir: '9.9.9/9.9.9.1', sopInstanceUid: '9.9.9.1.1', datasetOffset: 0 }, true);
       expect(result).toEqual({ kind: 'failed', code: 'ENOTDIR', name: 'Error' });
       expect((await readdir(path.join(root, '.tmp'))).filter((n) => n.startsWith('9.9.9'))).toEqual([]);
-    } finally {
-      await workers.close();
-    }
+    });
   });
 
   it('close() answers work still waiting with CLOSED, and a second close() does nothing', async () => {
@@ -165,24 +165,18 @@ describe('IngestWorkers', () => {
 
   it('write() on a thread that dies fails as THREAD_EXITED, and the next write() starts a new thread and succeeds', async () => {
     // A thread that ends at its first start, then a real one: stands for a thread killed by a crash.
-    const entry = path.join(root, 'dies-once.mjs');
-    const real = new URL('./ingest.worker.mjs', import.meta.url).href;
-    await writeFile(
-      entry,
+    const entry = await wrappedWorker(
+      'dies-once',
       `import { existsSync, writeFileSync } from 'node:fs';
        import { workerData } from 'node:worker_threads';
        const marker = workerData.root + '/died-once';
-       if (!existsSync(marker)) { writeFileSync(marker, ''); process.exit(1); }
-       await import(${JSON.stringify(real)});`,
+       if (!existsSync(marker)) { writeFileSync(marker, ''); process.exit(1); }`,
     );
-    const workers = await IngestWorkers.create({ root, log, threads: 1, entry: new URL(`file://${entry}`) });
-    try {
+    await withWorkers({ threads: 1, entry }, async (workers) => {
       const target = { dir: '1.2.3/1.2.3.9', sopInstanceUid: '1.2.3.9.1', datasetOffset: 0 };
       expect(await workers.write(instanceBytes(1000, 6), target, false)).toEqual({ kind: 'failed', code: 'THREAD_EXITED', name: 'Error' });
       const second = await workers.write(instanceBytes(1000, 6), target, false);
       expect(second.kind).toBe('written');
-    } finally {
-      await workers.close();
-    }
+    });
   });
 });
